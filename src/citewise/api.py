@@ -1,0 +1,135 @@
+"""The public Python API: ``citewise.ask`` and ``citewise.ingest``.
+
+A built pipeline is kept per (file, modification time, overrides), so asking
+many questions from a notebook reuses warm indexes and compiled prompts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from citewise.pipeline.builder import Pipeline, build
+from citewise.pipeline.loader import LoadedPipeline, find_pipeline, load
+from citewise.records import new_run_id, write_record
+from citewise.sources.corpus import Corpus, IngestReport, Progress, get_corpus
+from citewise.sources.readers import read_sources
+from citewise.types import Answer, AskResult
+
+__all__ = ["DEFAULT_PIPELINE", "ask", "ingest", "load_pipeline", "result_from_state"]
+
+DEFAULT_PIPELINE = "answer"
+_BUILT: dict[tuple[str, float, tuple[str, ...]], Pipeline] = {}
+_LOCK = threading.Lock()
+
+
+def _overrides(
+    loaded: LoadedPipeline, corpus: str | None, model: str | None, extra: list[str]
+) -> list[str]:
+    """``--corpus`` and ``--model`` as overrides of every step that has such a field."""
+    out: list[str] = []
+    for step in loaded.steps:
+        fields = type(step.params).model_fields
+        if corpus is not None and "corpus" in fields:
+            out.append(f"{step.spec.id}.corpus={corpus}")
+        if model is not None and "model" in fields:
+            out.append(f"{step.spec.id}.model={model}")
+    return out + extra
+
+
+def load_pipeline(
+    pipeline: str | Path = DEFAULT_PIPELINE,
+    *,
+    corpus: str | None = None,
+    model: str | None = None,
+    overrides: Mapping[str, Any] | Iterable[str] = (),
+) -> LoadedPipeline:
+    """Load a pipeline with the same options ``citewise ask`` takes."""
+    extra = (
+        [f"{k}={v}" for k, v in overrides.items()]
+        if isinstance(overrides, Mapping)
+        else list(overrides)
+    )
+    if corpus is None and model is None:
+        return load(pipeline, extra)
+    first = load(pipeline, extra)
+    return load(pipeline, _overrides(first, corpus, model, extra))
+
+
+def _pipeline(loaded: LoadedPipeline, key_overrides: tuple[str, ...]) -> Pipeline:
+    path = Path(loaded.file)
+    stamp = path.stat().st_mtime if path.is_file() else 0.0
+    key = (str(path.resolve()), stamp, key_overrides)
+    with _LOCK:
+        if key not in _BUILT:
+            _BUILT[key] = build(loaded)
+        return _BUILT[key]
+
+
+def result_from_state(state: dict[str, Any], pipeline: Pipeline, run_id: str) -> AskResult:
+    """The ``AskResult`` of a finished run: the last answer and every step's timing."""
+    answers = [v for v in state["outputs"].values() if isinstance(v, Answer)]
+    answer = answers[-1] if answers else None
+    return AskResult(
+        run_id=run_id,
+        question=state["context"].question,
+        pipeline=pipeline.name,
+        model=answer.model if answer else "",
+        answer=answer.text if answer else "",
+        sentences=answer.sentences if answer else [],
+        evidence=answer.evidence if answer else [],
+        usage=answer.usage if answer else AskResult.model_fields["usage"].annotation(),  # type: ignore[misc]
+        timings={k: round(v, 6) for k, v in state["timings"].items()},
+    )
+
+
+def ask(
+    question: str,
+    *,
+    pipeline: str | Path = DEFAULT_PIPELINE,
+    corpus: str | None = None,
+    model: str | None = None,
+    overrides: Mapping[str, Any] | Iterable[str] = (),
+    use_cache: bool = True,
+    record: bool = True,
+) -> AskResult:
+    """Answer ``question`` through a pipeline; the result is what ``ask --json`` prints.
+
+    Args:
+        question: the question.
+        pipeline: a pipeline file, or the name of one (``answer``).
+        corpus: sets ``corpus`` on every step that has it.
+        model: sets ``model`` on every step that has it.
+        overrides: ``{"generate.max_tokens": 200}`` or ``["generate.max_tokens=200"]``.
+        use_cache: False bypasses the model-call cache.
+        record: write a run record.
+    """
+    loaded = load_pipeline(pipeline, corpus=corpus, model=model, overrides=overrides)
+    key = tuple(sorted(f"{k}={v}" for k, v in _flat(overrides))) + (str(corpus), str(model))
+    built = _pipeline(loaded, key)
+    state = built.invoke(question.strip(), use_cache=use_cache)
+    result = result_from_state(state, built, new_run_id())
+    if record:
+        models = sorted({a.model for a in state["outputs"].values() if isinstance(a, Answer)})
+        write_record(result, loaded.file, loaded.resolved(), models)
+    return result
+
+
+def _flat(overrides: Mapping[str, Any] | Iterable[str]) -> list[tuple[str, str]]:
+    if isinstance(overrides, Mapping):
+        return [(str(k), str(v)) for k, v in overrides.items()]
+    return [tuple(item.partition("=")[::2]) for item in overrides]  # type: ignore[misc]
+
+
+def ingest(
+    paths: Iterable[str | Path], corpus: str = "wiki", progress: Progress | None = None
+) -> IngestReport:
+    """Read sources from files and folders into a corpus (unchanged sources are skipped)."""
+    target: Corpus = get_corpus(corpus)
+    return target.ingest(read_sources([Path(p) for p in paths]), progress)
+
+
+# Re-exported for the CLI's pipeline lookup.
+find = find_pipeline

@@ -1,0 +1,97 @@
+"""Safe YAML loading that remembers where every key and value was written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from citewise.errors import ConfigIssue
+
+__all__ = ["KeyPath", "Positions", "load_with_positions", "parse_scalar"]
+
+KeyPath = tuple[str | int, ...]
+# Each path maps to (line, column), 1-based, of the value; keys get a
+# ("key",) suffix entry so "unknown key" can point at the key itself.
+Positions = dict[KeyPath, tuple[int, int]]
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _walk(
+    node: yaml.Node, path: KeyPath, positions: Positions, issues: list[ConfigIssue]
+) -> None:
+    positions[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                line, col = _mark(key_node)
+                issues.append(
+                    ConfigIssue(
+                        "duplicate-key",
+                        f"key {key!r} is written twice in this mapping",
+                        "",
+                        line,
+                        col,
+                        dotted((*path, key)),
+                    )
+                )
+            seen.add(key)
+            positions[(*path, key, "key")] = _mark(key_node)
+            _walk(value_node, (*path, key), positions, issues)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), positions, issues)
+
+
+def dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def load_with_positions(text: str, file: str) -> tuple[Any, Positions, list[ConfigIssue]]:
+    """Parse YAML safely; return the data, the position of every path, and issues.
+
+    Python-specific tags (``!!python/object``) are refused, as are duplicate
+    keys, which plain YAML loaders silently resolve to the last one.
+    """
+    issues: list[ConfigIssue] = []
+    positions: Positions = {}
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        code = "yaml-tag" if isinstance(exc, yaml.constructor.ConstructorError) else "yaml-syntax"
+        problem = exc.problem or "invalid YAML"
+        message = f"YAML {'tag' if code == 'yaml-tag' else 'syntax'} error: {problem}"
+        if code == "yaml-tag":
+            message += " (only plain YAML is allowed: no Python tags)"
+        issues.append(ConfigIssue(code, message, file, line, col))
+        return None, positions, issues
+    except yaml.YAMLError as exc:
+        issues.append(ConfigIssue("yaml-syntax", f"YAML error: {exc}", file))
+        return None, positions, issues
+    if node is not None:
+        _walk(node, (), positions, issues)
+    issues = [
+        ConfigIssue(i.code, i.message, file, i.line, i.column, i.path) for i in issues
+    ]
+    return data, positions, issues
+
+
+def parse_scalar(raw: str) -> Any:
+    """A ``--set`` value as YAML reads it: ``20`` is an int, ``true`` a bool."""
+    try:
+        return yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        return raw
+
