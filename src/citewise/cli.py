@@ -52,7 +52,8 @@ def _root(
         stream=sys.stderr,
     )
     if not verbose:
-        for noisy in ("LiteLLM", "litellm", "httpx", "chromadb", "sentence_transformers"):
+        for noisy in ("LiteLLM", "litellm", "httpx", "chromadb", "bm25s",
+                      "sentence_transformers"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
@@ -194,7 +195,8 @@ def data_path(name: Annotated[str, typer.Argument(help="Dataset name: clapnq.")]
 def main() -> None:
     """Entry point: user errors exit 2 with a message, provider errors 3; no tracebacks."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns the code of a ``typer.Exit``.
+        code = app(standalone_mode=False)
     except CitewiseError as exc:
         _console(True).print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
@@ -204,6 +206,13 @@ def main() -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
+    except typer.TyperException as exc:  # usage errors from typer's bundled click
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:  # click usage errors
         import click
 
@@ -211,3 +220,9 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

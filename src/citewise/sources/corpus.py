@@ -62,6 +62,14 @@ def _chroma(path: str) -> Any:
     return chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
 
 
+def _bm25s() -> Any:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG at import; keep its index chatter out of logs.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def _stemmer() -> Any:
     import Stemmer
 
@@ -211,8 +219,7 @@ class Corpus:
         self._loaded_at = self._manifest_path.stat().st_mtime
 
     def _build_bm25(self) -> None:
-        import bm25s
-
+        bm25s = _bm25s()
         tokens = bm25s.tokenize([c.text for c in self.chunks], stopwords="en",
                                 stemmer=_stemmer(), show_progress=False)
         retriever = bm25s.BM25()
@@ -231,8 +238,7 @@ class Corpus:
 
     def search_bm25(self, query: str, k: int) -> list[tuple[str, float]]:
         """Top ``k`` chunk ids by BM25, with scores."""
-        import bm25s
-
+        bm25s = _bm25s()
         self.require()
         with self._lock:
             if self._bm25 is None:
