@@ -23,7 +23,7 @@ DATA = _data_dir()
 
 @pytest.fixture(scope="session", autouse=True)
 def citewise_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test session writes corpora, caches and run records under a fresh folder."""
+    """Every test session writes corpora, caches and records under a new folder."""
     from citewise.cache import clear_caches
 
     home = tmp_path_factory.mktemp("citewise-home")
@@ -41,7 +41,9 @@ def citewise_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The shared datasets folder; the suite fails loudly when it is missing."""
-    assert (DATA / "clapnq" / "dev_answerable.jsonl").is_file(), f"datasets not at {DATA}"
+    assert (DATA / "clapnq" / "dev_answerable.jsonl").is_file(), (
+        f"datasets not at {DATA}"
+    )
     return DATA
 
 

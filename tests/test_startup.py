@@ -11,7 +11,14 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
 
-HEAVY = ("litellm", "torch", "chromadb", "sentence_transformers", "deepeval", "llama_cpp")
+HEAVY = (
+    "litellm",
+    "torch",
+    "chromadb",
+    "sentence_transformers",
+    "deepeval",
+    "llama_cpp",
+)
 PROBE = """
 import sys
 from citewise.cli import main

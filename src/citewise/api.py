@@ -68,7 +68,9 @@ def _pipeline(loaded: LoadedPipeline, key_overrides: tuple[str, ...]) -> Pipelin
         return _BUILT[key]
 
 
-def result_from_state(state: dict[str, Any], pipeline: Pipeline, run_id: str) -> AskResult:
+def result_from_state(
+    state: dict[str, Any], pipeline: Pipeline, run_id: str
+) -> AskResult:
     """The ``AskResult`` of a finished run: the last answer and every step's timing."""
     answers = [v for v in state["outputs"].values() if isinstance(v, Answer)]
     answer = answers[-1] if answers else None
@@ -107,12 +109,15 @@ def ask(
         record: write a run record.
     """
     loaded = load_pipeline(pipeline, corpus=corpus, model=model, overrides=overrides)
-    key = tuple(sorted(f"{k}={v}" for k, v in _flat(overrides))) + (str(corpus), str(model))
+    flat = sorted(f"{k}={v}" for k, v in _flat(overrides))
+    key = (*flat, f"corpus={corpus}", f"model={model}")
     built = _pipeline(loaded, key)
     state = built.invoke(question.strip(), use_cache=use_cache)
     result = result_from_state(state, built, new_run_id())
     if record:
-        models = sorted({a.model for a in state["outputs"].values() if isinstance(a, Answer)})
+        models = sorted(
+            {a.model for a in state["outputs"].values() if isinstance(a, Answer)}
+        )
         write_record(result, loaded.file, loaded.resolved(), models)
     return result
 
@@ -126,7 +131,7 @@ def _flat(overrides: Mapping[str, Any] | Iterable[str]) -> list[tuple[str, str]]
 def ingest(
     paths: Iterable[str | Path], corpus: str = "wiki", progress: Progress | None = None
 ) -> IngestReport:
-    """Read sources from files and folders into a corpus (unchanged sources are skipped)."""
+    """Read sources from files and folders into a corpus; unchanged ones are skipped."""
     target: Corpus = get_corpus(corpus)
     return target.ingest(read_sources([Path(p) for p in paths]), progress)
 

@@ -25,14 +25,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-pipeline_app = typer.Typer(help="Inspect and check pipeline files.", no_args_is_help=True)
-data_app = typer.Typer(help="Datasets for the demo corpus and evals.", no_args_is_help=True)
+pipeline_app = typer.Typer(
+    help="Inspect and check pipeline files.", no_args_is_help=True
+)
+data_app = typer.Typer(
+    help="Datasets for the demo corpus and evals.", no_args_is_help=True
+)
 app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(data_app, name="data")
 
 Sets = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a parameter: STEP.PARAM=VALUE or vars.NAME=VALUE."),
+    typer.Option(
+        "--set", help="Override a parameter: STEP.PARAM=VALUE or vars.NAME=VALUE."
+    ),
 ]
 
 
@@ -44,7 +50,9 @@ def _console(stderr: bool = False) -> Any:
 
 @app.callback()
 def _root(
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Log each external call.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Log each external call.")
+    ] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -52,14 +60,22 @@ def _root(
         stream=sys.stderr,
     )
     if not verbose:
-        for noisy in ("LiteLLM", "litellm", "httpx", "chromadb", "bm25s",
-                      "sentence_transformers"):
+        for noisy in (
+            "LiteLLM",
+            "litellm",
+            "httpx",
+            "chromadb",
+            "bm25s",
+            "sentence_transformers",
+        ):
             logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .jsonl .txt .md .html")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders: .jsonl .txt .md .html")
+    ],
     corpus: Annotated[str, typer.Option(help="Corpus name.")] = "wiki",
 ) -> None:
     """Read sources into a corpus; unchanged sources are skipped."""
@@ -67,9 +83,14 @@ def ingest(
 
     from citewise.api import ingest as run_ingest
 
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=_console(True),
-                  transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("embedding chunks", total=None)
 
         def update(done: int, total: int) -> None:
@@ -86,18 +107,32 @@ def ingest(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
-    corpus: Annotated[str | None, typer.Option(help="Corpus for every retrieve step.")] = None,
+    corpus: Annotated[
+        str | None, typer.Option(help="Corpus for every retrieve step.")
+    ] = None,
     pipeline: Annotated[str, typer.Option(help="Pipeline file or name.")] = "answer",
-    model: Annotated[str | None, typer.Option(help="Model for every generate step.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model for every generate step.")
+    ] = None,
     set_: Sets = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the model cache.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON.")
+    ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Bypass the model cache.")
+    ] = False,
 ) -> None:
     """Answer a question with checked citations."""
     from citewise.api import ask as run_ask
 
-    result = run_ask(question, pipeline=pipeline, corpus=corpus, model=model,
-                     overrides=set_ or [], use_cache=not no_cache)
+    result = run_ask(
+        question,
+        pipeline=pipeline,
+        corpus=corpus,
+        model=model,
+        overrides=set_ or [],
+        use_cache=not no_cache,
+    )
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -135,7 +170,9 @@ def corpora() -> None:
 @pipeline_app.command("show")
 def pipeline_show(
     file: Annotated[str, typer.Argument(help="Pipeline file or name.")] = "answer",
-    resolved: Annotated[bool, typer.Option(help="Vars and defaults filled in.")] = False,
+    resolved: Annotated[
+        bool, typer.Option(help="Vars and defaults filled in.")
+    ] = False,
     set_: Sets = None,
 ) -> None:
     """Print a pipeline, as written or as it will run."""
@@ -148,7 +185,9 @@ def pipeline_show(
         return
     loaded = load(file, set_ or [])
     typer.echo(f"# {loaded.file}")
-    typer.echo(yaml.safe_dump(loaded.resolved(), sort_keys=False, allow_unicode=True), nl=False)
+    typer.echo(
+        yaml.safe_dump(loaded.resolved(), sort_keys=False, allow_unicode=True), nl=False
+    )
 
 
 @pipeline_app.command("validate")
@@ -168,8 +207,8 @@ def pipeline_validate(
             continue
         typer.echo(f"{loaded.file}: ok ({len(loaded.steps)} steps)")
     if failed:
-        for exc in failed:
-            _console(True).print(str(exc), markup=False)
+        for problem in failed:
+            _console(True).print(str(problem), markup=False)
         raise typer.Exit(2)
 
 
@@ -185,7 +224,9 @@ def data_fetch(
 
 
 @data_app.command("path")
-def data_path(name: Annotated[str, typer.Argument(help="Dataset name: clapnq.")]) -> None:
+def data_path(
+    name: Annotated[str, typer.Argument(help="Dataset name: clapnq.")],
+) -> None:
     """Print where a dataset is read from."""
     from citewise.data import dataset_path
 
@@ -193,7 +234,7 @@ def data_path(name: Annotated[str, typer.Argument(help="Dataset name: clapnq.")]
 
 
 def main() -> None:
-    """Entry point: user errors exit 2 with a message, provider errors 3; no tracebacks."""
+    """Entry point: user errors exit 2, provider errors 3; no tracebacks."""
     try:
         # Without standalone mode, click returns the code of a ``typer.Exit``.
         code = app(standalone_mode=False)

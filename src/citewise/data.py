@@ -29,7 +29,7 @@ class Dataset:
 DATASETS = {
     "clapnq": Dataset(
         name="clapnq",
-        description="ClapNQ dev: 300 answerable + 300 unanswerable questions over Wikipedia",
+        description="ClapNQ dev: 300 answerable + 300 unanswerable Wikipedia questions",
         base_url="https://raw.githubusercontent.com/primeqa/clapnq/eb26840/annotated_data/dev",
         files={
             "dev_answerable.jsonl": "clapnq_dev_answerable.jsonl",
@@ -41,7 +41,9 @@ DATASETS = {
 
 def _dataset(name: str) -> Dataset:
     if name not in DATASETS:
-        raise InputError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
+        raise InputError(
+            f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}"
+        )
     return DATASETS[name]
 
 
@@ -51,7 +53,7 @@ def dataset_path(name: str) -> Path:
 
 
 def fetch(name: str, dest: Path | None = None) -> Path:
-    """Download a dataset's public files unless they are already there; return the folder."""
+    """Download a dataset's public files unless already there; return the folder."""
     import httpx
 
     dataset = _dataset(name)
@@ -64,7 +66,9 @@ def fetch(name: str, dest: Path | None = None) -> Path:
     for local, remote in missing.items():
         url = f"{base}/{remote}"
         try:
-            with httpx.stream("GET", url, timeout=60, follow_redirects=True) as response:
+            with httpx.stream(
+                "GET", url, timeout=60, follow_redirects=True
+            ) as response:
                 response.raise_for_status()
                 fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{local}.")
                 with os.fdopen(fd, "wb") as handle:

@@ -4,7 +4,7 @@
 
     CitewiseError
     ├── UserError                 exit code 2: the user can fix it
-    │   ├── ConfigError           a pipeline file or override is wrong (one or more issues)
+    │   ├── ConfigError           a pipeline file or override is wrong (all issues)
     │   ├── CorpusError           a corpus is missing, empty or unreadable
     │   ├── InputError            a path, data file or argument is wrong
     │   └── ModelNotFoundError    a model reference names no known model

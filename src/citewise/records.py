@@ -19,8 +19,17 @@ from citewise.types import AskResult
 
 __all__ = ["RunRecord", "new_run_id", "package_versions", "read_record", "write_record"]
 
-_PACKAGES = ("citewise", "litellm", "langchain-core", "chromadb", "sentence-transformers",
-             "bm25s", "llama-cpp-python", "pydantic", "trafilatura")
+_PACKAGES = (
+    "citewise",
+    "litellm",
+    "langchain-core",
+    "chromadb",
+    "sentence-transformers",
+    "bm25s",
+    "llama-cpp-python",
+    "pydantic",
+    "trafilatura",
+)
 
 
 class RunRecord(BaseModel):
@@ -54,8 +63,9 @@ def package_versions() -> dict[str, str]:
     return found
 
 
-def write_record(result: AskResult, pipeline_file: str, pipeline: dict[str, Any],
-                 models: list[str]) -> Path:
+def write_record(
+    result: AskResult, pipeline_file: str, pipeline: dict[str, Any], models: list[str]
+) -> Path:
     """Write the run record of ``result``; return its path."""
     record = RunRecord(
         run_id=result.run_id,

@@ -19,7 +19,7 @@ def home() -> Path:
 
 
 def cache_dir() -> Path:
-    """The diskcache directory: under ``$CITEWISE_HOME`` when set, else the user cache."""
+    """The diskcache directory: under ``$CITEWISE_HOME`` if set, else the user cache."""
     override = os.environ.get("CITEWISE_HOME")
     if override:
         return Path(override).expanduser() / "cache"
@@ -40,7 +40,7 @@ def repo_root() -> Path | None:
 
 
 def data_dir() -> Path:
-    """Datasets: ``$CITEWISE_DATA_DIR``, else ``../shared/datasets`` beside the checkout,
+    """Datasets: ``$CITEWISE_DATA_DIR``, else ``../shared/datasets`` by the checkout,
     else ``datasets`` under the data directory (where ``citewise data fetch`` writes).
     """
     override = os.environ.get("CITEWISE_DATA_DIR")

@@ -1,4 +1,4 @@
-"""The answer pipeline end to end on the 600 ClapNQ passages, with both embedded models."""
+"""The answer pipeline end to end on the 600 ClapNQ passages, both embedded models."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from tests.conftest import ROOT
 
 from citewise.api import ask, load_pipeline
 from citewise.pipeline.builder import build
 from citewise.records import read_record
 from citewise.sources.readers import read_sources
 from citewise.types import AskResult
-from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -35,7 +35,9 @@ def gold_sources(data_dir: Path) -> dict[str, set[str]]:
 
 
 def test_gold_passage_in_top5_for_at_least_80_percent(
-    wiki: str, clapnq_answerable: list[dict[str, Any]], gold_sources: dict[str, set[str]]
+    wiki: str,
+    clapnq_answerable: list[dict[str, Any]],
+    gold_sources: dict[str, set[str]],
 ) -> None:
     pipeline = build(load_pipeline(RETRIEVAL_ONLY, corpus=wiki))
     hits = 0
@@ -77,11 +79,18 @@ def test_twenty_questions_through_the_whole_pipeline(
                 assert sentence.citations
                 assert sentence.check.span is not None
                 cited = {e.n: e.text for e in result.evidence}[sentence.check.span.n]
-                assert sentence.check.span.text == cited[
-                    sentence.check.span.start : sentence.check.span.end
-                ]
+                assert (
+                    sentence.check.span.text
+                    == cited[sentence.check.span.start : sentence.check.span.end]
+                )
         jsonschema.validate(json.loads(result.model_dump_json()), schema)
-        assert set(result.timings) == {"retrieve", "rerank", "generate", "verify", "total"}
+        assert set(result.timings) == {
+            "retrieve",
+            "rerank",
+            "generate",
+            "verify",
+            "total",
+        }
         record = read_record(result.run_id)
         assert record.result == result
         gold = row["passages"][0]["text"]
@@ -92,7 +101,9 @@ def test_twenty_questions_through_the_whole_pipeline(
 def test_extractive_answer_quotes_the_gold_passage_and_is_supported(
     wiki: str, clapnq_answerable: list[dict[str, Any]]
 ) -> None:
-    row = next(r for r in clapnq_answerable if r["input"].startswith("how did the horse"))
+    row = next(
+        r for r in clapnq_answerable if r["input"].startswith("how did the horse")
+    )
     result = ask(row["input"], corpus=wiki, model="local/extractive")
     first = result.sentences[0]
     assert first.check is not None
@@ -114,15 +125,28 @@ def test_repeated_ask_is_served_from_the_cache(wiki: str) -> None:
 def test_cli_ask_json_matches_the_schema(wiki: str, schema: dict[str, Any]) -> None:
     out = subprocess.run(
         [
-            sys.executable, "-m", "citewise.cli", "ask",
+            sys.executable,
+            "-m",
+            "citewise.cli",
+            "ask",
             "how did the horse latitudes get their name",
-            "--corpus", wiki, "--pipeline", "pipelines/answer.yaml",
-            "--set", "generate.model=local/extractive", "--json",
+            "--corpus",
+            wiki,
+            "--pipeline",
+            "pipelines/answer.yaml",
+            "--set",
+            "generate.model=local/extractive",
+            "--json",
         ],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     ).stdout
     data = json.loads(out)
     jsonschema.validate(data, schema)
     assert data["model"] == "local/extractive"
     assert data["pipeline"] == "answer"
-    assert {"answer", "sentences", "evidence", "usage", "timings", "run_id"} <= set(data)
+    assert {"answer", "sentences", "evidence", "usage", "timings", "run_id"} <= set(
+        data
+    )

@@ -1,4 +1,4 @@
-"""Reading and ingesting sources: every format, spans that match, idempotent re-ingest."""
+"""Reading and ingesting sources: every format, exact spans, idempotent re-ingest."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from citewise.sources.readers import read_sources
 
 @pytest.fixture(scope="module")
 def wikipedia_page(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real Wikipedia page on Office 2019 from the CRAG examples, as an HTML file."""
+    """The real Wikipedia page on Office 2019 from the CRAG examples, as HTML."""
     with bz2.open(data_dir / "crag" / "example_dev.jsonl.bz2", "rt") as handle:
         row = json.loads(handle.readline())
     page = next(p for p in row["search_results"] if "wikipedia.org" in p["page_url"])
@@ -43,7 +43,9 @@ def test_generic_jsonl_txt_and_md(tmp_path: Path) -> None:
         + "\n",
         encoding="utf-8",
     )
-    (tmp_path / "notes.md").write_text("# Field notes\n\nGamma delta.\n", encoding="utf-8")
+    (tmp_path / "notes.md").write_text(
+        "# Field notes\n\nGamma delta.\n", encoding="utf-8"
+    )
     (tmp_path / "plain.txt").write_text("Epsilon zeta.\n", encoding="utf-8")
     sources = {s.title: s for s in read_sources([tmp_path])}
     assert sources["Doc"].id == "doc-1"
@@ -68,7 +70,9 @@ def test_html_main_text_through_trafilatura(wikipedia_page: Path) -> None:
         ('{"title": "no text"}\n', "needs 'id' and 'text'"),
     ],
 )
-def test_bad_jsonl_names_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+def test_bad_jsonl_names_file_and_line(
+    tmp_path: Path, content: str, message: str
+) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message):
@@ -99,14 +103,20 @@ def test_chunks_keep_their_span(data_dir: Path) -> None:
 def test_reingest_of_unchanged_sources_does_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
-    (folder / "a.txt").write_text("The Tagus is the longest river of Iberia.\n", "utf-8")
-    (folder / "b.txt").write_text("Lisbon lies where the Tagus meets the sea.\n", "utf-8")
+    (folder / "a.txt").write_text(
+        "The Tagus is the longest river of Iberia.\n", "utf-8"
+    )
+    (folder / "b.txt").write_text(
+        "Lisbon lies where the Tagus meets the sea.\n", "utf-8"
+    )
     first = ingest([folder], corpus="reingest")
     assert (first.added, first.embedded) == (2, 2)
     again = ingest([folder], corpus="reingest")
     assert (again.added, again.updated, again.unchanged, again.embedded) == (0, 0, 2, 0)
 
-    (folder / "b.txt").write_text("Porto lies where the Douro meets the sea.\n", "utf-8")
+    (folder / "b.txt").write_text(
+        "Porto lies where the Douro meets the sea.\n", "utf-8"
+    )
     changed = ingest([folder], corpus="reingest")
     assert (changed.updated, changed.unchanged, changed.chunks) == (1, 1, 2)
     hits = get_corpus("reingest").search_bm25("Douro", 2)

@@ -11,7 +11,13 @@ pytestmark = pytest.mark.unit
 
 @pytest.mark.parametrize(
     ("group", "expected"),
-    [("1", [1]), ("1, 3", [1, 3]), ("2;4", [2, 4]), ("1-3", [1, 2, 3]), ("3 – 4", [3, 4])],
+    [
+        ("1", [1]),
+        ("1, 3", [1, 3]),
+        ("2;4", [2, 4]),
+        ("1-3", [1, 2, 3]),
+        ("3 – 4", [3, 4]),
+    ],
 )
 def test_parse_numbers(group: str, expected: list[int]) -> None:
     assert parse_numbers(group) == expected
@@ -30,7 +36,9 @@ def test_forms_and_invalid_numbers_are_kept() -> None:
 
 
 def test_marks_after_the_full_stop_belong_to_the_sentence_before() -> None:
-    sentences = parse_answer("Horses were thrown overboard. [2] Ships were becalmed. [1]", 2)
+    sentences = parse_answer(
+        "Horses were thrown overboard. [2] Ships were becalmed. [1]", 2
+    )
     assert [s.citations for s in sentences] == [[2], [1]]
     assert sentences[0].text.startswith("Horses were thrown overboard.")
 

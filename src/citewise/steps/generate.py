@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import string
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,8 +19,9 @@ __all__ = ["CitedGenerate", "PromptTemplate", "format_evidence"]
 PLACEHOLDERS = ("question", "evidence")
 DEFAULT_SYSTEM = (
     "You answer questions using only the numbered sources you are given. After each "
-    "sentence, write the number of the source it comes from in square brackets, like [1]. "
-    "If the sources do not contain the answer, reply exactly: The sources do not say."
+    "sentence, write the number of the source it comes from in square brackets, "
+    "like [1]. If the sources do not contain the answer, reply exactly: The sources "
+    "do not say."
 )
 _BUILTIN_PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
 
@@ -43,7 +45,9 @@ class PromptTemplate:
 
     def render(self, values: dict[str, str]) -> str:
         """The template with each placeholder replaced by its value."""
-        return "".join(literal + (values[field] if field else "") for literal, field in self.parts)
+        return "".join(
+            literal + (values[field] if field else "") for literal, field in self.parts
+        )
 
 
 def format_evidence(items: list[EvidenceItem]) -> str:
@@ -94,7 +98,10 @@ class CitedGenerate(Step[CitedGenerateParams]):
 
         - id: generate
           use: generate.cited
-          with: {model: local/smollm2-135m, max_tokens: 300, prompt: prompts/cited_answer.md}
+          with:
+            model: local/smollm2-135m
+            max_tokens: 300
+            prompt: prompts/cited_answer.md
     """
 
     name: ClassVar[str] = "generate.cited"
@@ -107,19 +114,33 @@ class CitedGenerate(Step[CitedGenerateParams]):
         self._template: PromptTemplate | None = None
         self._problem: tuple[str, str, str] | None = None
         try:
-            self._template = PromptTemplate(self._prompt_text())
+            text = self._prompt_text()
         except (OSError, ValueError) as exc:
             self._problem = ("bad-prompt", "prompt", str(exc))
+            return
+        try:
+            self._template = PromptTemplate(text)
+        except ValueError as exc:
+            self._problem = (
+                "bad-prompt",
+                "prompt",
+                f"prompt is not a valid template: {exc}; placeholders are {{question}} "
+                "and {evidence}, and a literal brace is written twice: {{ or }}",
+            )
 
     def _prompt_file(self) -> Path | None:
         prompt = self.params.prompt
         if "\n" in prompt or "{" in prompt:
             return None
-        for folder in (self.base_dir, _BUILTIN_PIPELINES, _repo_pipelines()):
+        folders = [self.base_dir, _BUILTIN_PIPELINES, _repo_pipelines()]
+        for folder in folders:
             if folder is not None and (folder / prompt).is_file():
                 return folder / prompt
-        raise OSError(f"prompt file {prompt!r} not found next to the pipeline file "
-                      f"({self.base_dir}); give a path relative to it, or an inline template")
+        raise OSError(
+            f"prompt file {prompt!r} not found next to the pipeline file "
+            f"({self.base_dir}); {_nearby_files(prompt, folders)}give a path relative "
+            "to it, or an inline template with {question} and {evidence}"
+        )
 
     def _prompt_text(self) -> str:
         path = self._prompt_file()
@@ -130,14 +151,28 @@ class CitedGenerate(Step[CitedGenerateParams]):
         if self._problem is not None:
             return [self._problem]
         assert self._template is not None
-        unknown = self._template.fields() - set(PLACEHOLDERS)
+        unknown = sorted(self._template.fields() - set(PLACEHOLDERS))
         if unknown:
-            return [("unknown-placeholder",  "prompt",
-                     f"prompt uses unknown placeholder(s) {sorted(unknown)}; valid: "
-                     f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}")]
+            written = ", ".join("{" + name + "}" for name in unknown)
+            close = difflib.get_close_matches(unknown[0], PLACEHOLDERS, n=1, cutoff=0.5)
+            hint = f"did you mean {{{close[0]}}}? " if close else ""
+            valid = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+            return [
+                (
+                    "unknown-placeholder",
+                    "prompt",
+                    f"prompt uses unknown placeholder {written}; {hint}valid: {valid} "
+                    "(write {{ or }} for a literal brace)",
+                )
+            ]
         if "evidence" not in self._template.fields():
-            return [("missing-placeholder", "prompt",
-                     "prompt never shows the evidence: add {evidence}")]
+            return [
+                (
+                    "missing-placeholder",
+                    "prompt",
+                    "prompt never shows the evidence: add {evidence}",
+                )
+            ]
         return []
 
     def run(self, inputs: dict[str, Any], ctx: RunContext) -> Answer:
@@ -150,8 +185,10 @@ class CitedGenerate(Step[CitedGenerateParams]):
         )
         request = ModelRequest(
             model=params.model,
-            messages=[{"role": "system", "content": params.system},
-                      {"role": "user", "content": prompt}],
+            messages=[
+                {"role": "system", "content": params.system},
+                {"role": "user", "content": prompt},
+            ],
             max_tokens=params.max_tokens,
             temperature=params.temperature,
             seed=params.seed,
@@ -175,7 +212,9 @@ class CitedGenerate(Step[CitedGenerateParams]):
         )
 
 
-def _local_metadata(model: str, question: str, evidence: list[EvidenceItem]) -> dict[str, Any]:
+def _local_metadata(
+    model: str, question: str, evidence: list[EvidenceItem]
+) -> dict[str, Any]:
     # Only embedded models read it; providers never receive evidence twice.
     if not model.startswith("local/"):
         return {}
@@ -183,6 +222,21 @@ def _local_metadata(model: str, question: str, evidence: list[EvidenceItem]) -> 
         "citewise_question": question,
         "citewise_evidence": [{"n": e.n, "text": e.text} for e in evidence],
     }
+
+
+def _nearby_files(prompt: str, folders: list[Path | None]) -> str:
+    """``did you mean 'prompts/x.md'? `` for a near miss among the prompt files."""
+    parent = Path(prompt).parent
+    found: set[str] = set()
+    for folder in folders:
+        if folder is not None and (folder / parent).is_dir():
+            found.update(
+                (parent / p.name).as_posix()
+                for p in (folder / parent).iterdir()
+                if p.is_file()
+            )
+    close = difflib.get_close_matches(prompt, sorted(found), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
 def _repo_pipelines() -> Path | None:

@@ -1,4 +1,4 @@
-"""``rerank.embedding``: reorder chunks by query similarity, collapse near-duplicates."""
+"""``rerank.embedding``: rerank by query similarity, collapse near-duplicates."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def collapse_near_duplicates(chunks: list[ScoredChunk], threshold: float) -> list[ScoredChunk]:
-    """Keep the first of each group of chunks whose content words overlap ≥ ``threshold``."""
+def collapse_near_duplicates(
+    chunks: list[ScoredChunk], threshold: float
+) -> list[ScoredChunk]:
+    """Keep the first of each group of chunks whose words overlap ≥ ``threshold``."""
     kept: list[tuple[ScoredChunk, set[str]]] = []
     for item in chunks:
         words = set(content_tokens(item.chunk.text))
@@ -40,7 +42,7 @@ def _cross_encoder(name: str) -> Any:
     if not path.is_dir():
         raise InputError(
             f"cross-encoder {name!r} is not a local folder; citewise does not download "
-            "models at run time (give the folder of a sentence-transformers CrossEncoder)"
+            "models at run time (give a sentence-transformers CrossEncoder folder)"
         )
     from sentence_transformers import CrossEncoder
 
@@ -53,10 +55,13 @@ class EmbeddingRerankParams(StepParams):
     top_k: int = Field(default=5, ge=1, le=100)
     embedder: str = DEFAULT_EMBEDDER
     cross_encoder: str | None = Field(
-        default=None, description="folder of a CrossEncoder; replaces embedding similarity"
+        default=None,
+        description="folder of a CrossEncoder; replaces embedding similarity",
     )
     retrieval_weight: float = Field(
-        default=0.5, ge=0.0, le=1.0,
+        default=0.5,
+        ge=0.0,
+        le=1.0,
         description="how much the incoming order counts, fused by RRF with the new one",
     )
     dedupe_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
@@ -112,7 +117,11 @@ class EmbeddingRerank(Step[EmbeddingRerankParams]):
             ScoredChunk(
                 chunk=chunks[i].chunk,
                 score=fused[i],
-                scores={**chunks[i].scores, "similarity": similarity[i], "rerank": fused[i]},
+                scores={
+                    **chunks[i].scores,
+                    "similarity": similarity[i],
+                    "rerank": fused[i],
+                },
             )
             for i in order
         ]

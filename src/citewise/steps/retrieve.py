@@ -55,7 +55,7 @@ class HybridRetrieve(Step[HybridParams]):
 
     def run(self, inputs: dict[str, Any], ctx: RunContext) -> list[ScoredChunk]:
         """The ``top_k`` fused chunks for the run's question."""
-        params: HybridParams = self.params  # type: ignore[assignment]
+        params = self.params
         corpus = get_corpus(params.corpus, params.embedder)
         corpus.require()
         vector = get_embedder(params.embedder).encode([ctx.question])[0]

@@ -36,8 +36,12 @@ class VerifyParams(StepParams):
 
     verifier: Literal["lexical"] = "lexical"
     on_unsupported: Literal["flag", "drop"] = "flag"
-    supported: float | None = Field(default=None, description="override the fitted threshold")
-    partial: float | None = Field(default=None, description="override the fitted threshold")
+    supported: float | None = Field(
+        default=None, description="override the fitted threshold"
+    )
+    partial: float | None = Field(
+        default=None, description="override the fitted threshold"
+    )
 
 
 @register
@@ -72,34 +76,60 @@ class VerifyCitations(Step[VerifyParams]):
         )
         return LexicalVerifier(thresholds)
 
-    def _check(self, verifier: LexicalVerifier, sentence: Sentence, answer: Answer) -> Check:
+    def _check(
+        self, verifier: LexicalVerifier, sentence: Sentence, answer: Answer
+    ) -> Check:
         if not is_claim(sentence.text):
-            return Check(verdict="no_claim", score=0.0, verifier=verifier.name,
-                         invalid_citations=sentence.invalid_citations)
+            return Check(
+                verdict="no_claim",
+                score=0.0,
+                verifier=verifier.name,
+                invalid_citations=sentence.invalid_citations,
+            )
         if not sentence.citations:
-            return Check(verdict="uncited", score=0.0, verifier=verifier.name,
-                         invalid_citations=sentence.invalid_citations)
+            return Check(
+                verdict="uncited",
+                score=0.0,
+                verifier=verifier.name,
+                invalid_citations=sentence.invalid_citations,
+            )
         texts = {item.n: item.text for item in answer.evidence}
         premises = [(n, texts[n]) for n in sentence.citations]
         judgement = verifier.judge(strip_citations(sentence.text), premises)
         best = judgement.best
-        span = None if best is None else Span(
-            n=best.n, start=best.start, end=best.end, text=texts[best.n][best.start:best.end]
+        span = (
+            None
+            if best is None
+            else Span(
+                n=best.n,
+                start=best.start,
+                end=best.end,
+                text=texts[best.n][best.start : best.end],
+            )
         )
         verdict: Any = judgement.verdict
         dropped = verdict == "unsupported" and self.params.on_unsupported == "drop"
-        return Check(verdict=verdict, score=judgement.score, span=span, verifier=verifier.name,
-                     action="dropped" if dropped else "kept",
-                     invalid_citations=sentence.invalid_citations)
+        return Check(
+            verdict=verdict,
+            score=judgement.score,
+            span=span,
+            verifier=verifier.name,
+            action="dropped" if dropped else "kept",
+            invalid_citations=sentence.invalid_citations,
+        )
 
     def run(self, inputs: dict[str, Any], ctx: RunContext) -> Answer:
-        """The answer with a check on every sentence (and dropped ones removed from text)."""
+        """The answer, a check on every sentence; dropped ones left out of its text."""
         answer: Answer = inputs["answer"]
         verifier = self._verifier()
         sentences = [
-            sentence.model_copy(update={"check": self._check(verifier, sentence, answer)})
+            sentence.model_copy(
+                update={"check": self._check(verifier, sentence, answer)}
+            )
             for sentence in answer.sentences
         ]
-        kept = [s.text for s in sentences if s.check is None or s.check.action == "kept"]
+        kept = [
+            s.text for s in sentences if s.check is None or s.check.action == "kept"
+        ]
         text = answer.text if len(kept) == len(sentences) else " ".join(kept)
         return answer.model_copy(update={"sentences": sentences, "text": text})

@@ -292,7 +292,7 @@ def fit(features: Sequence[ClaimFeatures], rows: Sequence[WiceRow]) -> Fit:
 def _binary_balanced_accuracy(
     predicted: NDArray[np.bool_], actual: NDArray[np.bool_]
 ) -> float:
-    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.metrics import balanced_accuracy_score  # type: ignore[import-untyped]
 
     return float(balanced_accuracy_score(actual, predicted))
 

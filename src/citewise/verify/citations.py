@@ -53,15 +53,18 @@ def parse_answer(text: str, evidence_count: int) -> list[Sentence]:
     merged: list[str] = []
     for piece in pieces:
         leading = _LEADING.match(piece)
+        rest = piece
         if merged and leading:
             merged[-1] = f"{merged[-1]} {leading.group(0).strip()}"
-            piece = piece[leading.end():].strip()
-        if piece:
-            merged.append(piece)
+            rest = piece[leading.end() :].strip()
+        if rest:
+            merged.append(rest)
     sentences: list[Sentence] = []
     for piece in merged:
         numbers = _numbers_in(piece)
         valid = [n for n in numbers if 1 <= n <= evidence_count]
         invalid = [n for n in numbers if not 1 <= n <= evidence_count]
-        sentences.append(Sentence(text=piece, citations=valid, invalid_citations=invalid))
+        sentences.append(
+            Sentence(text=piece, citations=valid, invalid_citations=invalid)
+        )
     return sentences

@@ -6,7 +6,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["split_spans", "split_sentences"]
+__all__ = ["split_sentences", "split_spans"]
 
 _LOCK = threading.Lock()
 
