@@ -57,7 +57,7 @@ def _llama() -> Any:
     model = Llama(
         model_path=str(smollm2_path()), n_ctx=4096, n_threads=2, seed=0, verbose=False
     )
-    # Close before interpreter teardown: llama.cpp's finaliser fails once ctypes is gone.
+    # Close before teardown: llama.cpp's finaliser fails once ctypes is gone.
     atexit.register(model.close)
     return model
 
