@@ -65,16 +65,17 @@ def fetch(name: str, dest: Path | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for local, remote in missing.items():
         url = f"{base}/{remote}"
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{local}.")
         try:
-            with httpx.stream(
-                "GET", url, timeout=60, follow_redirects=True
-            ) as response:
+            with (
+                os.fdopen(fd, "wb") as handle,
+                httpx.stream("GET", url, timeout=60, follow_redirects=True) as response,
+            ):
                 response.raise_for_status()
-                fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{local}.")
-                with os.fdopen(fd, "wb") as handle:
-                    for block in response.iter_bytes():
-                        handle.write(block)
+                for block in response.iter_bytes():
+                    handle.write(block)
         except httpx.HTTPError as exc:
+            os.unlink(tmp)
             raise DownloadError(f"could not download {url}: {exc}") from None
         os.replace(tmp, folder / local)
         logger.info("fetched %s -> %s", url, folder / local)
