@@ -59,16 +59,18 @@ def _root(
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if not verbose:
-        for noisy in (
-            "LiteLLM",
-            "litellm",
-            "httpx",
-            "chromadb",
-            "bm25s",
-            "sentence_transformers",
-        ):
-            logging.getLogger(noisy).setLevel(logging.ERROR)
+    # citewise logs one line per external call; these libraries log their internals
+    # (litellm twice, through a handler of its own), so they stay at WARNING.
+    for noisy in (
+        "LiteLLM",
+        "LiteLLM Router",
+        "litellm",
+        "httpx",
+        "chromadb",
+        "bm25s",
+        "sentence_transformers",
+    ):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
 @app.command()
