@@ -87,6 +87,17 @@ class EmbeddingRerank(Step[EmbeddingRerankParams]):
     consumes: ClassVar[tuple[str, ...]] = ("chunks",)
     produces: ClassVar[str] = "chunks"
 
+    def check(self) -> list[tuple[str, str, str]]:
+        """A cross-encoder must be a local folder: nothing is downloaded at run time."""
+        name = self.params.cross_encoder
+        if name and not Path(name).expanduser().is_dir():
+            message = (
+                f"cross-encoder {name!r} is not a local folder; give the folder of a "
+                "sentence-transformers CrossEncoder (nothing is downloaded at run time)"
+            )
+            return [("model-not-found", "cross_encoder", message)]
+        return []
+
     def _similarities(self, question: str, chunks: list[ScoredChunk]) -> list[float]:
         params = self.params
         texts = [item.chunk.text for item in chunks]
