@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from citewise.pipeline.builder import Pipeline, build
-from citewise.pipeline.loader import LoadedPipeline, find_pipeline, load
+from citewise.pipeline.loader import LoadedPipeline, load
 from citewise.records import new_run_id, write_record
 from citewise.sources.corpus import Corpus, IngestReport, Progress, get_corpus
 from citewise.sources.readers import read_sources
-from citewise.types import Answer, AskResult
+from citewise.types import Answer, AskResult, Usage
 
 __all__ = ["DEFAULT_PIPELINE", "ask", "ingest", "load_pipeline", "result_from_state"]
 
@@ -47,11 +47,7 @@ def load_pipeline(
     overrides: Mapping[str, Any] | Iterable[str] = (),
 ) -> LoadedPipeline:
     """Load a pipeline with the same options ``citewise ask`` takes."""
-    extra = (
-        [f"{k}={v}" for k, v in overrides.items()]
-        if isinstance(overrides, Mapping)
-        else list(overrides)
-    )
+    extra = _as_list(overrides)
     if corpus is None and model is None:
         return load(pipeline, extra)
     first = load(pipeline, extra)
@@ -82,7 +78,7 @@ def result_from_state(
         answer=answer.text if answer else "",
         sentences=answer.sentences if answer else [],
         evidence=answer.evidence if answer else [],
-        usage=answer.usage if answer else AskResult.model_fields["usage"].annotation(),  # type: ignore[misc]
+        usage=answer.usage if answer else Usage(),
         timings={k: round(v, 6) for k, v in state["timings"].items()},
     )
 
@@ -108,9 +104,9 @@ def ask(
         use_cache: False bypasses the model-call cache.
         record: write a run record.
     """
-    loaded = load_pipeline(pipeline, corpus=corpus, model=model, overrides=overrides)
-    flat = sorted(f"{k}={v}" for k, v in _flat(overrides))
-    key = (*flat, f"corpus={corpus}", f"model={model}")
+    extra = _as_list(overrides)
+    loaded = load_pipeline(pipeline, corpus=corpus, model=model, overrides=extra)
+    key = (*sorted(extra), f"corpus={corpus}", f"model={model}")
     built = _pipeline(loaded, key)
     state = built.invoke(question.strip(), use_cache=use_cache)
     result = result_from_state(state, built, new_run_id())
@@ -122,10 +118,10 @@ def ask(
     return result
 
 
-def _flat(overrides: Mapping[str, Any] | Iterable[str]) -> list[tuple[str, str]]:
+def _as_list(overrides: Mapping[str, Any] | Iterable[str]) -> list[str]:
     if isinstance(overrides, Mapping):
-        return [(str(k), str(v)) for k, v in overrides.items()]
-    return [tuple(item.partition("=")[::2]) for item in overrides]  # type: ignore[misc]
+        return [f"{k}={v}" for k, v in overrides.items()]
+    return list(overrides)
 
 
 def ingest(
@@ -134,7 +130,3 @@ def ingest(
     """Read sources from files and folders into a corpus; unchanged ones are skipped."""
     target: Corpus = get_corpus(corpus)
     return target.ingest(read_sources([Path(p) for p in paths]), progress)
-
-
-# Re-exported for the CLI's pipeline lookup.
-find = find_pipeline
