@@ -6,11 +6,13 @@ many questions from a notebook reuses warm indexes and compiled prompts.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from citewise.errors import InputError
 from citewise.pipeline.builder import Pipeline, build
 from citewise.pipeline.loader import LoadedPipeline, load
 from citewise.records import new_run_id, write_record
@@ -21,6 +23,7 @@ from citewise.types import Answer, AskResult, Usage
 __all__ = ["DEFAULT_PIPELINE", "ask", "ingest", "load_pipeline", "result_from_state"]
 
 DEFAULT_PIPELINE = "answer"
+MAX_QUESTION_CHARS = 2000
 _BUILT: dict[tuple[str, float, tuple[str, ...]], Pipeline] = {}
 _LOCK = threading.Lock()
 
@@ -30,12 +33,19 @@ def _overrides(
 ) -> list[str]:
     """``--corpus`` and ``--model`` as overrides of every step that has such a field."""
     out: list[str] = []
-    for step in loaded.steps:
-        fields = type(step.params).model_fields
-        if corpus is not None and "corpus" in fields:
-            out.append(f"{step.spec.id}.corpus={corpus}")
-        if model is not None and "model" in fields:
-            out.append(f"{step.spec.id}.model={model}")
+    for option, value in (("corpus", corpus), ("model", model)):
+        if value is None:
+            continue
+        # JSON-quoted, so a corpus named 2024 or yes stays a string.
+        targets = [
+            s.spec.id for s in loaded.steps if option in type(s.params).model_fields
+        ]
+        if not targets:
+            raise InputError(
+                f"--{option} {value!r}: no step of pipeline {loaded.spec.name!r} "
+                f"({loaded.file}) has a {option!r} parameter"
+            )
+        out.extend(f"{step_id}.{option}={json.dumps(value)}" for step_id in targets)
     return out + extra
 
 
@@ -104,11 +114,19 @@ def ask(
         use_cache: False bypasses the model-call cache.
         record: write a run record.
     """
+    question = question.strip()
+    if not question:
+        raise InputError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"the question is {len(question)} characters long; at most "
+            f"{MAX_QUESTION_CHARS} are accepted"
+        )
     extra = _as_list(overrides)
     loaded = load_pipeline(pipeline, corpus=corpus, model=model, overrides=extra)
     key = (*sorted(extra), f"corpus={corpus}", f"model={model}")
     built = _pipeline(loaded, key)
-    state = built.invoke(question.strip(), use_cache=use_cache)
+    state = built.invoke(question, use_cache=use_cache)
     result = result_from_state(state, built, new_run_id())
     if record:
         models = sorted(

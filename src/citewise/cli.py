@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from citewise.errors import CitewiseError, ConfigError
+from citewise.errors import CitewiseError, ConfigError, InputError
 
 __all__ = ["app", "main"]
 
@@ -69,6 +69,7 @@ def _root(
         "chromadb",
         "bm25s",
         "sentence_transformers",
+        "trafilatura",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
 
@@ -145,7 +146,7 @@ def ask(
 
 @app.command()
 def schema() -> None:
-    """Print the JSON schema of ``ask --json`` output."""
+    """Print the JSON schema of the output of ask --json."""
     from citewise.types import AskResult
 
     typer.echo(json.dumps(AskResult.model_json_schema(), indent=2))
@@ -183,7 +184,14 @@ def pipeline_show(
     from citewise.pipeline.loader import find_pipeline, load
 
     if not resolved:
-        typer.echo(find_pipeline(file).read_text(encoding="utf-8"), nl=False)
+        path = find_pipeline(file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"cannot read pipeline file {str(path)!r}: {exc}"
+            ) from None
+        typer.echo(text, nl=False)
         return
     loaded = load(file, set_ or [])
     typer.echo(f"# {loaded.file}")

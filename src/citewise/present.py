@@ -17,6 +17,12 @@ MARKS = {
 }
 
 
+def _short(text: str, limit: int = 160) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def render(result: AskResult, console: Any) -> None:
     """Print ``result`` to a rich console."""
     from rich.markup import escape
@@ -46,7 +52,7 @@ def render(result: AskResult, console: Any) -> None:
         if check and check.span:
             console.print(
                 f"      [dim]support [{check.span.n}]: "
-                f"{escape(check.span.text[:160])}[/dim]"
+                f"{escape(_short(check.span.text))}[/dim]"
             )
 
     console.print("\n[bold]Sources[/bold]")

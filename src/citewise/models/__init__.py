@@ -20,7 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from citewise.errors import ModelNotFoundError, ProviderError, UserError
 
-__all__ = ["Completion", "ModelRequest", "complete", "local_models", "split_model"]
+__all__ = [
+    "Completion",
+    "ModelRequest",
+    "check_model",
+    "complete",
+    "local_models",
+    "split_model",
+]
 
 logger = logging.getLogger(__name__)
 _SETUP_LOCK = threading.Lock()
@@ -95,18 +102,22 @@ def _cache_key(request: ModelRequest, api_base: str | None) -> str:
     return stable_key("models", {"provider": provider, "api_base": api_base, **payload})
 
 
-def _call(request: ModelRequest) -> Completion:
-    provider, name = split_model(request.model)
+def check_model(model: str) -> None:
+    """Raise :class:`ModelNotFoundError` unless ``model`` can be called here."""
+    provider, name = split_model(model)
     if provider != "local":
         raise ModelNotFoundError(
-            f"model {request.model!r} needs a connected key for provider {provider!r}; "
+            f"model {model!r} needs a connected key for provider {provider!r}; "
             "this version runs only the embedded models: " + ", ".join(local_models())
         )
     if f"local/{name}" not in local_models():
         raise ModelNotFoundError(
-            f"no local model {request.model!r}; local models: "
-            + ", ".join(local_models())
+            f"no local model {model!r}; local models: " + ", ".join(local_models())
         )
+
+
+def _call(request: ModelRequest) -> Completion:
+    check_model(request.model)
     litellm = _litellm()
     fields = request.model_dump(exclude={"model"})
     started = time.perf_counter()
@@ -117,8 +128,15 @@ def _call(request: ModelRequest) -> Completion:
     except ProviderError:
         raise
     except Exception as exc:
+        detail = (str(exc).strip().splitlines() or [""])[0][:300]
+        if "context window" in str(exc) or "ContextWindow" in type(exc).__name__:
+            raise UserError(
+                f"{request.model}: the prompt is longer than the model's context "
+                "window; lower generate.evidence_chars or rerank.top_k, or shorten "
+                "the question"
+            ) from None
         raise ProviderError(
-            f"{request.model} failed: {type(exc).__name__}: {exc}"
+            f"{request.model} failed: {type(exc).__name__}: {detail}"
         ) from None
     latency = time.perf_counter() - started
     usage = getattr(response, "usage", None)

@@ -31,6 +31,8 @@ LOCAL_MODELS = {
     "extractive": "no LLM: the best-matching evidence sentences, each cited",
 }
 ABSTAIN = "The sources do not say."
+MIN_COVERAGE = 0.25
+MAX_SENTENCE_CHARS = 400
 _LLAMA_LOCK = threading.Lock()
 
 
@@ -92,12 +94,16 @@ def extractive_answer(
 
     Each sentence is scored by the IDF-weighted share of the question's content
     words it contains (IDF over the evidence sentences); the best ones are kept
-    in evidence order and cited. With no overlap at all, it abstains.
+    in evidence order and cited. It abstains when no sentence covers at least
+    ``MIN_COVERAGE`` of the question. Over-long "sentences" (tables, navigation
+    boxes run together) are not candidates.
     """
     wanted = set(content_tokens(question))
     candidates: list[tuple[int, int, str, set[str]]] = []
     for item in evidence:
         for position, sentence in enumerate(split_sentences(str(item["text"]))):
+            if len(sentence) > MAX_SENTENCE_CHARS:
+                continue
             candidates.append(
                 (int(item["n"]), position, sentence, set(content_tokens(sentence)))
             )
@@ -111,10 +117,10 @@ def extractive_answer(
         score = sum(idf[t] for t in wanted & tokens) / total
         if score > 0:
             scored.append((score, n, position, sentence))
-    if not scored:
-        return ABSTAIN
     best = sorted(scored, key=lambda s: -s[0])[:max_sentences]
-    floor = best[0][0] * 0.5
+    if not best or best[0][0] < MIN_COVERAGE:
+        return ABSTAIN
+    floor = max(best[0][0] * 0.5, MIN_COVERAGE)
     kept = sorted((s for s in best if s[0] >= floor), key=lambda s: (s[1], s[2]))
     return " ".join(f"{_clause(sentence)} [{n}]." for _, n, _, sentence in kept)
 

@@ -62,11 +62,34 @@ def load_with_positions(
     """Parse YAML safely; return the data, the position of every path, and issues.
 
     Python-specific tags (``!!python/object``) are refused, as are duplicate
-    keys, which plain YAML loaders silently resolve to the last one.
+    keys, which plain YAML loaders silently resolve to the last one, and
+    anchors/aliases (``&a`` / ``*a``), which allow self-reference and
+    exponential expansion ("billion laughs").
     """
     issues: list[ConfigIssue] = []
     positions: Positions = {}
     try:
+        alias = next(
+            (
+                e
+                for e in yaml.parse(text, Loader=yaml.SafeLoader)
+                if isinstance(e, yaml.AliasEvent)
+            ),
+            None,
+        )
+        if alias is not None:
+            mark = alias.start_mark
+            message = (
+                f"YAML alias *{alias.anchor} is not allowed in pipeline files "
+                "(anchors and aliases): write the value out"
+            )
+            line = mark.line + 1 if mark else None
+            col = mark.column + 1 if mark else None
+            return (
+                None,
+                positions,
+                [ConfigIssue("yaml-alias", message, file, line, col)],
+            )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

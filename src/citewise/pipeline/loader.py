@@ -444,8 +444,11 @@ def _resolve_steps(
             issues.pydantic(exc, (*base, "with"), cls.Params)
             continue
         instance = cls(params, base_dir)
+        reported = {issue.path for issue in issues.items}
         for code, key, message in instance.check():
-            issues.add(code, message, (*base, "with", key))
+            # A value already reported (say, a bad ${...}) needs no second issue.
+            if dotted((*base, "with", key)) not in reported:
+                issues.add(code, message, (*base, "with", key))
         resolved.append(ResolvedStep(step, instance, inputs))
     return resolved
 

@@ -101,11 +101,14 @@ def lookup(name: str) -> type[Step[Any]] | None:
 
 def _import_path(target: str) -> type[Step[Any]] | None:
     module_name, _, attr = target.partition(":")
+    if not module_name or module_name.startswith("."):
+        return None
     try:
         module = importlib.import_module(module_name)
-    except ImportError:
+    except (ImportError, ValueError, TypeError):
         return None
     found = getattr(module, attr, None)
-    if isinstance(found, type) and issubclass(found, Step):
+    complete = all(hasattr(found, name) for name in ("name", "Params", "produces"))
+    if isinstance(found, type) and issubclass(found, Step) and complete:
         return found
     return None

@@ -30,8 +30,9 @@ from citewise.types import Chunk, Source
 __all__ = ["Corpus", "IngestReport", "get_corpus", "list_corpora"]
 
 logger = logging.getLogger(__name__)
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
+_NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,39}[a-z0-9])?")
 _EMBED_SLICE = 256
+_EMPTY = object()
 Progress = Callable[[int, int], None]
 
 
@@ -92,11 +93,11 @@ class Corpus:
     """One corpus: ingest sources into it, search it densely or by BM25."""
 
     def __init__(self, name: str, embedder: str = DEFAULT_EMBEDDER) -> None:
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise InputError(
                 f"corpus name {name!r} is not valid: use lowercase letters, digits, "
-                "'-' "
-                "and '_' (at most 41 characters)"
+                "'-' and '_', starting and ending with a letter or digit (at most 41 "
+                "characters)"
             )
         self.name = name
         self.root = home() / "corpora" / name
@@ -158,8 +159,17 @@ class Corpus:
     def ingest(
         self, sources: Iterable[Source], progress: Progress | None = None
     ) -> IngestReport:
-        """Add or update sources; an unchanged source (same hash) does nothing."""
-        with self._lock:
+        """Add or update sources; an unchanged source (same hash) does nothing.
+
+        One ingest at a time per corpus, across processes (a lock file). Vectors
+        are written before the chunk list and manifest; vectors that no chunk
+        owns (an interrupted ingest) are deleted by the next one, and searches
+        skip them meanwhile.
+        """
+        from filelock import FileLock
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock, FileLock(str(self.root / ".ingest.lock")):
             self._refresh()
             report = IngestReport()
             known: dict[str, Any] = self.manifest["sources"]
@@ -167,6 +177,7 @@ class Corpus:
             seen: set[str] = set()
             for source in sources:
                 if source.id in seen:
+                    logger.warning("duplicate source id %r: kept the first", source.id)
                     continue
                 seen.add(source.id)
                 entry = known.get(source.id)
@@ -188,8 +199,10 @@ class Corpus:
         stale = {cid for s in fresh if s.id in known for cid in known[s.id]["chunks"]}
         new_chunks = [chunk for source in fresh for chunk in chunk_source(source)]
         collection = self._collection()
-        if stale:
-            collection.delete(ids=sorted(stale))
+        kept_ids = {chunk.id for chunk in self.chunks} - stale
+        orphans = set(collection.get(include=[])["ids"]) - kept_ids
+        if orphans:
+            collection.delete(ids=sorted(orphans))
         self._embed_into(collection, new_chunks, progress)
         report.embedded = len(new_chunks)
 
@@ -245,11 +258,15 @@ class Corpus:
             stemmer=_stemmer(),
             show_progress=False,
         )
-        retriever = bm25s.BM25()
-        retriever.index(tokens, show_progress=False)
         target = self.root / "bm25"
         if target.exists():
             shutil.rmtree(target)
+        if not tokens.vocab:
+            # Only stop words: nothing for BM25 to index; dense search still works.
+            self._bm25 = _EMPTY
+            return
+        retriever = bm25s.BM25()
+        retriever.index(tokens, show_progress=False)
         retriever.save(str(target))
         self._bm25 = retriever
 
@@ -265,8 +282,11 @@ class Corpus:
         self.require()
         with self._lock:
             if self._bm25 is None:
-                self._bm25 = bm25s.BM25.load(str(self.root / "bm25"))
+                folder = self.root / "bm25"
+                self._bm25 = bm25s.BM25.load(str(folder)) if folder.is_dir() else _EMPTY
             retriever = self._bm25
+        if retriever is _EMPTY:
+            return []
         tokens = bm25s.tokenize(
             [query], stopwords="en", stemmer=_stemmer(), show_progress=False
         )
@@ -289,10 +309,8 @@ class Corpus:
         found = self._collection().query(
             query_embeddings=[vector], n_results=k, include=["distances"]
         )
-        return [
-            (cid, 1.0 - float(d))
-            for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)
-        ]
+        pairs = zip(found["ids"][0], found["distances"][0], strict=True)
+        return [(cid, 1.0 - float(d)) for cid, d in pairs if cid in self._by_id]
 
     def vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of the given chunks."""

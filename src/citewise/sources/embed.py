@@ -21,7 +21,13 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["DEFAULT_EMBEDDER", "Embedder", "get_embedder"]
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "Embedder",
+    "embedder_problems",
+    "get_embedder",
+    "resolve_model_path",
+]
 
 logger = logging.getLogger(__name__)
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
@@ -52,6 +58,15 @@ def resolve_model_path(name: str) -> Path:
     return path
 
 
+def embedder_problems(name: str) -> list[tuple[str, str, str]]:
+    """A step's ``check()`` finding for its ``embedder`` parameter, if any."""
+    try:
+        resolve_model_path(name)
+    except (InputError, ModelUnavailableError) as exc:
+        return [("model-not-found", "embedder", str(exc))]
+    return []
+
+
 class Embedder:
     """A sentence-transformers model loaded once, with a per-text vector cache."""
 
@@ -77,7 +92,12 @@ class Embedder:
 
                 # Set deliberately: torch's default can oversubscribe two cores.
                 torch.set_num_threads(self._threads)
-                self._model = SentenceTransformer(str(self.path), device="cpu")
+                try:
+                    self._model = SentenceTransformer(str(self.path), device="cpu")
+                except (OSError, ValueError) as exc:
+                    raise InputError(
+                        f"cannot load embedding model from {str(self.path)!r}: {exc}"
+                    ) from None
         return self._model
 
     def encode(

@@ -71,10 +71,11 @@ def _jsonl_row(row: Any, where: str) -> Iterator[Source]:
         for index, passage in enumerate(row["passages"]):
             suffix = f"-{index}" if index else ""
             text = passage.get("text", "") if isinstance(passage, dict) else ""
+            if not isinstance(text, str):
+                raise InputError(f"{where}: passage {index} 'text' must be a string")
             if text.strip():
-                yield _source(
-                    f"clapnq-{row.get('id')}{suffix}", text, passage.get("title", "")
-                )
+                title = str(passage.get("title") or "")
+                yield _source(f"clapnq-{row.get('id')}{suffix}", text, title)
         return
     text = row.get("text")
     if not isinstance(text, str) or "id" not in row:
@@ -127,8 +128,12 @@ def _read_text(path: Path) -> Iterator[Source]:
         if line.startswith("# "):
             title = line[2:].strip()
             break
-    if text.strip():
-        yield _source(f"file:{path.resolve()}", text, title, None, str(path.resolve()))
+    if "\x00" in text:
+        raise InputError(f"{path}: holds NUL bytes, so it is not a text file")
+    if not text.strip():
+        logger.warning("skipped %s: the file is empty", path)
+        return
+    yield _source(f"file:{path.resolve()}", text, title, None, str(path.resolve()))
 
 
 def read_sources(paths: list[Path]) -> Iterator[Source]:

@@ -147,7 +147,14 @@ class CitedGenerate(Step[CitedGenerateParams]):
         return self.params.prompt if path is None else path.read_text(encoding="utf-8")
 
     def check(self) -> list[tuple[str, str, str]]:
-        """The prompt must exist and use only known placeholders, including evidence."""
+        """The model must be known; the prompt must exist and use known placeholders."""
+        from citewise.errors import ModelNotFoundError
+        from citewise.models import check_model
+
+        try:
+            check_model(self.params.model)
+        except ModelNotFoundError as exc:
+            return [("model-not-found", "model", str(exc))]
         if self._problem is not None:
             return [self._problem]
         assert self._template is not None

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from citewise.errors import InputError
 from citewise.pipeline.registry import RunContext, Step, StepParams, register
-from citewise.sources.embed import DEFAULT_EMBEDDER, get_embedder
+from citewise.sources.embed import DEFAULT_EMBEDDER, embedder_problems, get_embedder
 from citewise.text import content_tokens
 from citewise.types import ScoredChunk
 
@@ -46,7 +46,10 @@ def _cross_encoder(name: str) -> Any:
         )
     from sentence_transformers import CrossEncoder
 
-    return CrossEncoder(str(path), device="cpu")
+    try:
+        return CrossEncoder(str(path), device="cpu")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot load cross-encoder from {name!r}: {exc}") from None
 
 
 class EmbeddingRerankParams(StepParams):
@@ -90,7 +93,9 @@ class EmbeddingRerank(Step[EmbeddingRerankParams]):
     def check(self) -> list[tuple[str, str, str]]:
         """A cross-encoder must be a local folder: nothing is downloaded at run time."""
         name = self.params.cross_encoder
-        if name and not Path(name).expanduser().is_dir():
+        if not name:
+            return embedder_problems(self.params.embedder)
+        if not Path(name).expanduser().is_dir():
             message = (
                 f"cross-encoder {name!r} is not a local folder; give the folder of a "
                 "sentence-transformers CrossEncoder (nothing is downloaded at run time)"

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from citewise.pipeline.registry import RunContext, Step, StepParams, register
 from citewise.sources.corpus import get_corpus
-from citewise.sources.embed import DEFAULT_EMBEDDER, get_embedder
+from citewise.sources.embed import DEFAULT_EMBEDDER, embedder_problems, get_embedder
 from citewise.types import ScoredChunk
 
 __all__ = ["HybridRetrieve", "reciprocal_rank_fusion"]
@@ -52,6 +52,10 @@ class HybridRetrieve(Step[HybridParams]):
     name: ClassVar[str] = "retrieve.hybrid"
     Params: ClassVar[type[StepParams]] = HybridParams
     produces: ClassVar[str] = "chunks"
+
+    def check(self) -> list[tuple[str, str, str]]:
+        """The embedding model must be the shipped MiniLM or a local folder."""
+        return embedder_problems(self.params.embedder)
 
     def run(self, inputs: dict[str, Any], ctx: RunContext) -> list[ScoredChunk]:
         """The ``top_k`` fused chunks for the run's question."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, ClassVar, Literal
 
@@ -15,6 +16,7 @@ from citewise.verify.lexical import LexicalVerifier, Thresholds, load_thresholds
 
 __all__ = ["VerifyCitations", "is_claim"]
 
+logger = logging.getLogger(__name__)
 VERIFIERS = ("lexical",)
 _NO_CLAIM = re.compile(
     r"^(the sources? (do|does) not (say|contain|mention)|i (do not|don't) know|"
@@ -36,6 +38,7 @@ class VerifyParams(StepParams):
 
     verifier: Literal["lexical"] = "lexical"
     on_unsupported: Literal["flag", "drop"] = "flag"
+    on_uncited: Literal["flag", "drop"] = "flag"
     supported: float | None = Field(
         default=None, description="override the fitted threshold"
     )
@@ -50,8 +53,11 @@ class VerifyCitations(Step[VerifyParams]):
 
     Verdicts: ``supported``, ``partial``, ``unsupported`` (scored against the
     cited chunks), ``uncited`` (a claim with no valid citation) and
-    ``no_claim`` (abstentions, filler). Follows the citation-support framing of
-    ALCE (Gao et al., 2023), with a lexical + embedding verifier.
+    ``no_claim`` (abstentions, filler). ``on_unsupported`` and ``on_uncited``
+    say whether such sentences are only flagged or also left out of the text
+    (they stay in ``sentences``, with ``action: dropped``). Follows the
+    citation-support framing of ALCE (Gao et al., 2023), with a lexical +
+    embedding verifier.
 
     ::
 
@@ -87,7 +93,9 @@ class VerifyCitations(Step[VerifyParams]):
                 invalid_citations=sentence.invalid_citations,
             )
         if not sentence.citations:
+            dropped = self.params.on_uncited == "drop"
             return Check(
+                action="dropped" if dropped else "kept",
                 verdict="uncited",
                 score=0.0,
                 verifier=verifier.name,
