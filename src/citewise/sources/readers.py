@@ -85,21 +85,30 @@ def _jsonl_row(row: Any, where: str) -> Iterator[Source]:
             f"found keys: {keys}"
         )
     if text.strip():
-        yield _source(str(row["id"]), text, str(row.get("title") or ""), row.get("url"))
+        url = row.get("url")
+        title = str(row.get("title") or "")
+        yield _source(str(row["id"]), text, title, None if url is None else str(url))
 
 
 def _read_jsonl(path: Path) -> Iterator[Source]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"{path}:{number}: not valid JSON ({exc.msg})"
-                ) from None
-            yield from _jsonl_row(row, f"{path}:{number}")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})"
+        ) from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError(
+                f"{path}:{number}: JSON too large to read ({exc})"
+            ) from None
+        yield from _jsonl_row(row, f"{path}:{number}")
 
 
 def _read_html(path: Path) -> Iterator[Source]:
