@@ -22,7 +22,31 @@ _LOCK = threading.Lock()
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN) | {"also", "would", "could", "may", "one"}
+    # Question words carry no content: "how did X get its name" is about X.
+    extra = {
+        "also",
+        "would",
+        "could",
+        "may",
+        "one",
+        "how",
+        "did",
+        "does",
+        "do",
+        "what",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "which",
+        "get",
+        "got",
+        "many",
+        "much",
+    }
+    return frozenset(STOPWORDS_EN) | extra
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from citewise import __version__
 from citewise.errors import ModelNotFoundError, ProviderError, UserError
 
 __all__ = [
@@ -99,7 +100,12 @@ def _cache_key(request: ModelRequest, api_base: str | None) -> str:
 
     provider, _ = split_model(request.model)
     payload = request.model_dump(exclude={"timeout"})
-    return stable_key("models", {"provider": provider, "api_base": api_base, **payload})
+    # Embedded models are code of this package: a new version may answer differently.
+    version = __version__ if provider == "local" else None
+    return stable_key(
+        "models",
+        {"provider": provider, "api_base": api_base, "version": version, **payload},
+    )
 
 
 def check_model(model: str) -> None:

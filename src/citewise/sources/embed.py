@@ -127,8 +127,12 @@ class Embedder:
             )
             for index, vector in zip(missing, fresh, strict=True):
                 found[index] = vector.astype(np.float32)
-                if cache is not None:
-                    cache.set(keys[index], found[index])
+            if cache is not None:
+                # One transaction for the batch: a commit per vector costs more than
+                # the lookups save.
+                with cache.transact():
+                    for index in missing:
+                        cache.set(keys[index], found[index])
         dim = self.dimension() if not texts else len(found[0])
         out = np.zeros((len(texts), dim), dtype=np.float32)
         for index, vector in found.items():
