@@ -92,3 +92,9 @@ def test_a_custom_step_by_import_path_runs_in_the_chain(tmp_path: Path) -> None:
     ]
     out = step.run({"chunks": chunks}, None)  # type: ignore[arg-type]
     assert [c.chunk.id for c in out] == ["c0", "c1"]
+
+
+def test_a_template_given_with_set_stays_text() -> None:
+    prompt = "{evidence} Q: {question}"
+    loaded = load(ANSWER, [f"generate.prompt={prompt}"])
+    assert loaded.steps[2].params.model_dump()["prompt"] == prompt

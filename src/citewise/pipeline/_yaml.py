@@ -137,8 +137,15 @@ def _explain(exc: yaml.MarkedYAMLError) -> tuple[str, str]:
 
 
 def parse_scalar(raw: str) -> Any:
-    """A ``--set`` value as YAML reads it: ``20`` is an int, ``true`` a bool."""
+    """A ``--set`` value as YAML reads it: ``20`` is an int, ``true`` a bool.
+
+    ``{question}`` stays text: YAML would read it as a mapping with no values,
+    which is never a useful parameter but is a prompt placeholder.
+    """
     try:
-        return yaml.safe_load(raw) if raw.strip() else raw
+        value = yaml.safe_load(raw) if raw.strip() else raw
     except yaml.YAMLError:
         return raw
+    if isinstance(value, dict) and value and all(v is None for v in value.values()):
+        return raw
+    return value
