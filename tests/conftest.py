@@ -67,3 +67,14 @@ def wiki(data_dir: Path, citewise_home: Path) -> str:
     report = ingest([data_dir / "clapnq"], corpus="wiki")
     assert report.added + report.unchanged == 600
     return "wiki"
+
+
+@pytest.fixture
+def tagus_docs(tmp_path: Path) -> Path:
+    """A folder holding one short text source about the Tagus."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "The Tagus is the longest river of Iberia.\n", "utf-8"
+    )
+    return folder

@@ -95,12 +95,10 @@ def test_non_utf8_jsonl_and_nul_text(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_orphan_vectors_from_an_interrupted_ingest_are_harmless(tmp_path: Path) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "a.txt").write_text(
-        "The Tagus is the longest river of Iberia.\n", "utf-8"
-    )
+def test_orphan_vectors_from_an_interrupted_ingest_are_harmless(
+    tagus_docs: Path,
+) -> None:
+    folder = tagus_docs
     ingest([folder], corpus="orphans")
     corpus = get_corpus("orphans")
     # What an ingest killed between writing vectors and writing the manifest leaves.

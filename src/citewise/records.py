@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 import secrets
-import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -14,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from citewise.settings import runs_dir
+from citewise.settings import runs_dir, write_atomic
 from citewise.types import AskResult
 
 __all__ = ["RunRecord", "new_run_id", "package_versions", "read_record", "write_record"]
@@ -80,13 +78,8 @@ def write_record(
         },
         result=result,
     )
-    folder = runs_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{result.run_id}.json"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".run-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(record.model_dump_json(indent=1))
-    os.replace(tmp, target)
+    target = runs_dir() / f"{result.run_id}.json"
+    write_atomic(target, record.model_dump_json(indent=1))
     return target
 
 

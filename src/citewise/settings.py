@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
-__all__ = ["cache_dir", "data_dir", "home", "repo_root", "runs_dir"]
+__all__ = [
+    "builtin_pipeline_dirs",
+    "cache_dir",
+    "data_dir",
+    "home",
+    "repo_root",
+    "runs_dir",
+    "write_atomic",
+]
 
 
 def home() -> Path:
@@ -37,6 +46,24 @@ def repo_root() -> Path | None:
     """The source checkout this package runs from, if it runs from one."""
     candidate = Path(__file__).resolve().parents[2]
     return candidate if (candidate / "pipelines").is_dir() else None
+
+
+def builtin_pipeline_dirs() -> list[Path]:
+    """Folders of the shipped pipelines: inside the wheel, and in a source checkout."""
+    dirs = [Path(__file__).resolve().parent / "pipelines"]
+    root = repo_root()
+    if root is not None:
+        dirs.append(root / "pipelines")
+    return dirs
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file: readers never see half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
 
 
 def data_dir() -> Path:

@@ -100,12 +100,8 @@ def test_chunks_keep_their_span(data_dir: Path) -> None:
 
 
 @pytest.mark.integration
-def test_reingest_of_unchanged_sources_does_nothing(tmp_path: Path) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "a.txt").write_text(
-        "The Tagus is the longest river of Iberia.\n", "utf-8"
-    )
+def test_reingest_of_unchanged_sources_does_nothing(tagus_docs: Path) -> None:
+    folder = tagus_docs
     (folder / "b.txt").write_text(
         "Lisbon lies where the Tagus meets the sea.\n", "utf-8"
     )

@@ -28,7 +28,7 @@ from citewise.pipeline._yaml import (
 )
 from citewise.pipeline.registry import Step, StepParams, available, lookup
 from citewise.pipeline.spec import PipelineSpec, StepSpec
-from citewise.settings import repo_root
+from citewise.settings import builtin_pipeline_dirs
 
 __all__ = ["LoadedPipeline", "ResolvedStep", "find_pipeline", "load", "loads"]
 
@@ -38,7 +38,6 @@ _INTERPOLATION = re.compile(r"\$\{(vars\.|env:)([A-Za-z_][A-Za-z0-9_]*)\}")
 # are reported instead of being left in the value as literal text.
 _LOOSE_REFERENCE = re.compile(r"\$\{([^{}]*)\}")
 _MEANT_AS_REFERENCE = re.compile(r"\s*(vars?|env)\b", re.IGNORECASE)
-_BUILTIN_DIR = Path(__file__).resolve().parents[1] / "pipelines"
 
 
 @dataclass
@@ -198,10 +197,7 @@ def find_pipeline(name: str) -> Path:
         if path.is_file():
             return path
         raise InputError(f"pipeline file {name!r} does not exist")
-    dirs = [Path.cwd() / "pipelines", _BUILTIN_DIR]
-    root = repo_root()
-    if root is not None:
-        dirs.append(root / "pipelines")
+    dirs = [Path.cwd() / "pipelines", *builtin_pipeline_dirs()]
     names: set[str] = set()
     for folder in dirs:
         candidate = folder / f"{name}.yaml"

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from citewise.errors import CorpusError, InputError
-from citewise.settings import home
+from citewise.settings import home, write_atomic
 from citewise.sources.chunking import chunk_source
 from citewise.sources.embed import DEFAULT_EMBEDDER, get_embedder
 from citewise.types import Chunk, Source
@@ -45,14 +43,6 @@ class IngestReport:
     unchanged: int = 0
     chunks: int = 0
     embedded: int = 0
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 @lru_cache(maxsize=2)
@@ -241,13 +231,13 @@ class Corpus:
 
     def _save(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomic(
+        write_atomic(
             self.root / "chunks.jsonl",
             "".join(chunk.model_dump_json() + "\n" for chunk in self.chunks),
         )
         self._build_bm25()
         self.manifest["embedder"] = self.embedder_name
-        _write_atomic(self._manifest_path, json.dumps(self.manifest, indent=1))
+        write_atomic(self._manifest_path, json.dumps(self.manifest, indent=1))
         self._loaded_at = self._manifest_path.stat().st_mtime
 
     def _build_bm25(self) -> None:
@@ -311,14 +301,6 @@ class Corpus:
         )
         pairs = zip(found["ids"][0], found["distances"][0], strict=True)
         return [(cid, 1.0 - float(d)) for cid, d in pairs if cid in self._by_id]
-
-    def vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
-        """The stored vectors of the given chunks."""
-        found = self._collection().get(ids=chunk_ids, include=["embeddings"])
-        return {
-            cid: list(vec)
-            for cid, vec in zip(found["ids"], found["embeddings"], strict=True)
-        }
 
 
 _CORPORA: dict[tuple[str, str, str], Corpus] = {}

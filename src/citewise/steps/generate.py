@@ -11,6 +11,7 @@ from pydantic import Field
 
 from citewise.models import ModelRequest, complete
 from citewise.pipeline.registry import RunContext, Step, StepParams, register
+from citewise.settings import builtin_pipeline_dirs
 from citewise.types import Answer, EvidenceItem, ScoredChunk, Usage
 from citewise.verify.citations import parse_answer
 
@@ -23,7 +24,6 @@ DEFAULT_SYSTEM = (
     "like [1]. If the sources do not contain the answer, reply exactly: The sources "
     "do not say."
 )
-_BUILTIN_PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
 
 
 class PromptTemplate:
@@ -132,9 +132,9 @@ class CitedGenerate(Step[CitedGenerateParams]):
         prompt = self.params.prompt
         if "\n" in prompt or "{" in prompt:
             return None
-        folders = [self.base_dir, _BUILTIN_PIPELINES, _repo_pipelines()]
+        folders = [self.base_dir, *builtin_pipeline_dirs()]
         for folder in folders:
-            if folder is not None and (folder / prompt).is_file():
+            if (folder / prompt).is_file():
                 return folder / prompt
         raise OSError(
             f"prompt file {prompt!r} not found next to the pipeline file "
@@ -231,12 +231,12 @@ def _local_metadata(
     }
 
 
-def _nearby_files(prompt: str, folders: list[Path | None]) -> str:
+def _nearby_files(prompt: str, folders: list[Path]) -> str:
     """``did you mean 'prompts/x.md'? `` for a near miss among the prompt files."""
     parent = Path(prompt).parent
     found: set[str] = set()
     for folder in folders:
-        if folder is not None and (folder / parent).is_dir():
+        if (folder / parent).is_dir():
             found.update(
                 (parent / p.name).as_posix()
                 for p in (folder / parent).iterdir()
@@ -244,10 +244,3 @@ def _nearby_files(prompt: str, folders: list[Path | None]) -> str:
             )
     close = difflib.get_close_matches(prompt, sorted(found), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}? " if close else ""
-
-
-def _repo_pipelines() -> Path | None:
-    from citewise.settings import repo_root
-
-    root = repo_root()
-    return None if root is None else root / "pipelines"

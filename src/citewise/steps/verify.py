@@ -17,7 +17,6 @@ from citewise.verify.lexical import LexicalVerifier, Thresholds, load_thresholds
 __all__ = ["VerifyCitations", "is_claim"]
 
 logger = logging.getLogger(__name__)
-VERIFIERS = ("lexical",)
 _NO_CLAIM = re.compile(
     r"^(the sources? (do|does) not (say|contain|mention)|i (do not|don't) know|"
     r"(sure|okay|ok)\b|here (is|are)\b|based on the (sources|evidence)[,:]?$)",

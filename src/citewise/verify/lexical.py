@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from citewise.sources.embed import DEFAULT_EMBEDDER, get_embedder
 from citewise.text import content_tokens, numbers_in
@@ -196,11 +196,3 @@ def _features(
                 )
         offset += len(found)
     return out
-
-
-def describe() -> dict[str, Any]:
-    """The fitted parameters and the figures measured when they were fitted."""
-    if not THRESHOLDS_FILE.is_file():
-        return {"thresholds": Thresholds().__dict__, "fitted": False}
-    data: dict[str, Any] = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
-    return data
